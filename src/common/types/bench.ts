@@ -34,16 +34,27 @@ export interface BenchResult {
   peakRssBytes: number;
   runs: number;
   warmup: number;
+  /** Intra-op threads requested; 0 = the runtime's default. */
   threads: number;
   /** On-device only: share of graph nodes per execution provider (from the profile). */
   placement?: Record<string, number>;
   /** On-device only: thermal state before/after. */
   thermal?: ThermalSnapshotPair;
+  /** 95th percentile latency, when the benchmark reports it. */
+  p95Ms?: number;
+  /** Average CPU usage of the benchmark process, percent (on-device runner). */
+  cpuPercent?: number | null;
+  /** On-device only: the runner that produced the numbers. */
+  runner?: { name: string; version: string | null; abi: string };
+  /** On-device only: model of the phone (e.g. "Pixel 8"). */
+  deviceModel?: string;
+  /** Coded warnings that did not stop the run (e.g. a runner version with known flaws). */
+  warnings?: Array<{ code: string; message: string }>;
 }
 
 export interface ThermalSnapshot {
-  /** Android thermal status 0 (none) … 6 (shutdown). */
-  status: number;
+  /** Android thermal status 0 (none) … 6 (shutdown); null when the phone does not report it. */
+  status: number | null;
   /** Battery temperature in °C. */
   batteryTempC: number | null;
 }

@@ -55,12 +55,24 @@ export function parseModel(bytes: Uint8Array, path = '<memory>'): ModelProto {
     model = fromBinary(ModelProtoSchema, bytes, { readUnknownFields: true });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    const truncated = /premature EOF|out of range|invalid wire|index out of range|unexpected end/i.test(msg);
+    const endsEarly = /premature EOF|out of range|invalid wire|index out of range|unexpected end/i.test(msg);
+    const truncated = endsEarly && startsWithIrVersion(bytes);
     throw new PqvError(
       truncated ? 'MODEL_TRUNCATED' : 'MODEL_INVALID',
       truncated
         ? `${path} looks truncated (the protobuf data ends early). The file was probably cut off while copying: copy or export it again.`
         : `${path} is not a valid ONNX model (${msg}). Export it with torch.onnx.export or optimum-cli and try again.`,
+      { path },
+    );
+  }
+  // A file cut exactly between two top-level fields still parses: it starts like an ONNX model
+  // (ir_version, producer) but the graph or the opset imports that follow it are missing.
+  const startsLikeOnnx = model.irVersion > 0n && model.irVersion < 100n;
+  const hasGraph = !!model.graph && (model.graph.node.length > 0 || model.graph.initializer.length > 0);
+  if (startsLikeOnnx && (!hasGraph || model.opsetImport.length === 0)) {
+    throw new PqvError(
+      'MODEL_TRUNCATED',
+      `${path} looks truncated: it starts like an ONNX model but its ${hasGraph ? 'opset imports are' : 'graph is'} missing. The file was probably cut off while copying: copy or export it again.`,
       { path },
     );
   }
@@ -83,6 +95,17 @@ export function parseModel(bytes: Uint8Array, path = '<memory>'): ModelProto {
     );
   }
   return model;
+}
+
+/**
+ * True when the bytes begin like a serialized ModelProto: field 1 (ir_version, varint) with a plausible
+ * value. Protobuf writers emit fields in number order, so every real ONNX file starts this way; random
+ * bytes almost never do, which keeps "cut-off file" apart from "not an ONNX file".
+ */
+function startsWithIrVersion(bytes: Uint8Array): boolean {
+  if (bytes[0] !== 0x08) return false;
+  const v = bytes[1];
+  return v !== undefined && v >= 1 && v < 0x80 && v <= 30;
 }
 
 function findTruncatedInitializer(model: ModelProto): string | null {

@@ -27,6 +27,8 @@ function rawView(t: TensorProto): DataView {
   return new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Read a float32 tensor (raw_data or float_data) as a fresh Float32Array. */
 export function readFloat32(t: TensorProto): Float32Array {
   if (t.dataType === TensorProto_DataType.FLOAT16) return float16ToFloat32(readUint16(t));
@@ -35,6 +37,7 @@ export function readFloat32(t: TensorProto): Float32Array {
   }
   const n = elementCount(dimsOf(t));
   if (t.rawData.length > 0) {
+    if (LITTLE_ENDIAN) return new Float32Array(t.rawData.slice(0, n * 4).buffer);
     const out = new Float32Array(n);
     const v = rawView(t);
     for (let i = 0; i < n; i++) out[i] = v.getFloat32(i * 4, true);

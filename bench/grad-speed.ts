@@ -1,0 +1,63 @@
+/**
+ * Benchmark: time of one backward pass (forward + loss + all weight gradients, batch 32) relative to
+ * one forward pass of the same batch, measured side by side in the same process on the demo model.
+ *
+ *   npx tsx bench/grad-speed.ts [model.onnx] [--batch 32] [--iters 20] [--threads N]
+ */
+import { resolve } from 'node:path';
+import { loadModel } from '../src/main/engine/onnx/model-io.js';
+import { createSession, ort } from '../src/main/engine/onnx/session.js';
+import { GradientSession } from '../src/main/engine/autodiff/gradient-session.js';
+import { dataInput, probeDims } from '../src/main/engine/autodiff/shapes.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const modelPath = resolve(args.find((a) => a.endsWith('.onnx')) ?? 'resources/demo/fmnist-deit-op17.onnx');
+const batch = flag('--batch', 32);
+const iters = flag('--iters', 20);
+const threads = flag('--threads', 0);
+
+const { model } = await loadModel(modelPath);
+const input = dataInput(model);
+const dims = probeDims(input, batch);
+const size = dims.reduce((a, d) => a * d, 1);
+const data = new Float32Array(size);
+let seed = 1;
+for (let i = 0; i < size; i++) { seed = (seed * 1103515245 + 12345) % 2147483648; data[i] = seed / 2147483648 - 0.5; }
+const labels = Array.from({ length: dims[0] ?? 1 }, (_, i) => i % 10);
+
+const wrt = (model.graph?.initializer ?? []).filter((t) => t.dataType === 1).map((t) => t.name);
+const fwd = await createSession(model, { threads });
+const grad = await GradientSession.create(model, { wrt, loss: { kind: 'cross-entropy' }, threads, weightsAsInputs: process.env.WAI !== '0' });
+
+async function timeIt(fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < 3; i++) await fn();
+  const t: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const s = performance.now();
+    await fn();
+    t.push(performance.now() - s);
+  }
+  return t;
+}
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const feeds = { [input.name]: new ort.Tensor('float32', data, dims) };
+// Interleave the two measurements in rounds so that load from other processes hits both alike.
+const f: number[] = [];
+const b: number[] = [];
+for (let round = 0; round < 3; round++) {
+  f.push(...(await timeIt(() => fwd.run(feeds))));
+  b.push(...(await timeIt(() => grad.run(data, dims, { labels }))));
+}
+const fm = median(f);
+const bm = median(b);
+console.log(`model ${modelPath}`);
+console.log(`batch ${dims[0]}, ${wrt.length} differentiated initializers, ${iters * 3} timed runs each`);
+console.log(`forward  median ${fm.toFixed(1)} ms`);
+console.log(`backward median ${bm.toFixed(1)} ms (forward + loss + gradients)`);
+console.log(`ratio backward/forward = ${(bm / fm).toFixed(2)}x (goal <= 3.5x)`);
+await fwd.release();
+await grad.release();

@@ -1,0 +1,138 @@
+/**
+ * The sweep's only seam to the rest of the engine: compress a variant (prune, then quantize), evaluate its
+ * accuracy, benchmark it on this computer or on a phone, and list devices. The runner receives these functions as
+ * `EnginePorts`, so tests can pass fakes and wiring a module is a change in this file only.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { PqvError, throwIfAborted } from '../../../common/errors.js';
+import type { LongOperationOptions } from '../../../common/progress.js';
+import type { Backend, BenchOptions, BenchResult } from '../../../common/types/bench.js';
+import type { EvalResult } from '../../../common/types/evaluate.js';
+import type { PlannedVariant } from '../../../common/types/sweep.js';
+import { benchOnHost } from '../bench/host-bench.js';
+import { evaluateModel } from '../evaluate/evaluate.js';
+import { embedPreprocess, resolvePreprocess } from '../evaluate/preprocess.js';
+import { inspectModel, summarize } from '../model/inspect.js';
+import { loadModel, serializeModel } from '../onnx/model-io.js';
+import { pruneModel } from '../prune/prune.js';
+import { datasetSource, type CalibrationSource } from '../quantize/calibration.js';
+import { quantizeModel } from '../quantize/quantize.js';
+import type { SweepDevice } from './plan.js';
+
+/** Inputs of building one variant. */
+export interface CompressInput {
+  /** Base model file. */
+  modelPath: string;
+  variant: PlannedVariant;
+  /** Calibration images (static quantization, data-driven pruning). */
+  calibDir?: string;
+  calibLimit?: number;
+}
+
+/** A built variant, in memory; the runner hashes and caches it. */
+export interface CompressOutput {
+  bytes: Uint8Array;
+  params: number;
+}
+
+export interface EnginePorts {
+  /** SHA-256 (hex) of a file. */
+  hashFile(path: string): Promise<string>;
+  /** Parameter count and file size of a model file (the baseline is not rebuilt). */
+  modelStats(path: string): Promise<{ params: number; bytes: number }>;
+  compressVariant(input: CompressInput, op: LongOperationOptions): Promise<CompressOutput>;
+  evaluateVariant(modelPath: string, opts: { dataDir: string; limit?: number }, op: LongOperationOptions): Promise<EvalResult>;
+  benchHost(modelPath: string, opts: BenchOptions, op: LongOperationOptions): Promise<BenchResult>;
+  benchDevice(serial: string, modelPath: string, backend: Backend, opts: BenchOptions, op: LongOperationOptions): Promise<BenchResult>;
+  /** Connected phones (not the host) with the backends their runner supports. */
+  listDevices(): Promise<SweepDevice[]>;
+}
+
+type Mod = Record<string, unknown>;
+
+// The device layer is optional (a build without adb support still sweeps on this computer).
+const DEVICES_MODULE = '../devices/index.js';
+
+async function optionalImport(spec: string): Promise<Mod | null> {
+  try {
+    return (await import(spec)) as Mod;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return null;
+    throw e;
+  }
+}
+
+export async function hashFile(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function compressVariant(input: CompressInput, op: LongOperationOptions): Promise<CompressOutput> {
+  const base = (await loadModel(input.modelPath)).model;
+  // Variants live in the cache folder without a sidecar: they carry the preprocessing in their metadata.
+  const preprocess = await resolvePreprocess(input.modelPath, base);
+  let model = base;
+  const { prune, quant } = input.variant;
+  if (prune) {
+    const calibration = input.calibDir ? { dataDir: input.calibDir, ...(input.calibLimit ? { samples: input.calibLimit } : {}) } : undefined;
+    const r = await pruneModel(
+      model,
+      { method: prune.method, target: prune.target, ratio: prune.ratio, modelPath: input.modelPath, ...(calibration ? { calibration } : {}) },
+      op,
+    );
+    model = r.model;
+  }
+  throwIfAborted(op.signal);
+  if (quant) {
+    let calibration: CalibrationSource | undefined;
+    if (quant.mode === 'int8-static') {
+      if (!input.calibDir) throw new PqvError('SWEEP_CONFIG_INVALID', 'int8-static variants need calibration images: set "calibDataset".', { field: 'calibDataset' });
+      calibration = await datasetSource(input.calibDir, preprocess, input.calibLimit ?? 64);
+    }
+    const r = await quantizeModel(model, {
+      mode: quant.mode,
+      backend: quant.profile ?? 'cpu',
+      ...(calibration ? { calibration } : {}),
+      ...(op.signal ? { signal: op.signal } : {}),
+      ...(op.onProgress ? { onProgress: op.onProgress } : {}),
+    });
+    model = r.model;
+  }
+  embedPreprocess(model, preprocess);
+  const bytes = serializeModel(model);
+  const { params } = summarize(model, { path: '<variant>', fileBytes: bytes.length, sha256: '' });
+  return { bytes, params };
+}
+
+async function modelStatsOf(path: string): Promise<{ params: number; bytes: number }> {
+  const s = await inspectModel(path);
+  return { params: s.params, bytes: s.bytes };
+}
+
+async function evaluateVariant(modelPath: string, opts: { dataDir: string; limit?: number }, op: LongOperationOptions): Promise<EvalResult> {
+  return evaluateModel({ modelPath, dataDir: opts.dataDir, ...(opts.limit ? { limit: opts.limit } : {}) }, op);
+}
+
+async function benchDevice(serial: string, modelPath: string, backend: Backend, opts: BenchOptions, op: LongOperationOptions): Promise<BenchResult> {
+  const f = (await optionalImport(DEVICES_MODULE))?.benchOnDevice;
+  if (typeof f !== 'function') throw new PqvError('ADB_UNAVAILABLE', 'On-device benchmarking is not available in this build of PQV Studio.');
+  return (f as EnginePorts['benchDevice'])(serial, modelPath, backend, opts, op);
+}
+
+async function listDevices(): Promise<SweepDevice[]> {
+  const mod = await optionalImport(DEVICES_MODULE);
+  const list = mod?.listDevices;
+  if (typeof list !== 'function') return [];
+  const devices = (await (list as () => Promise<Array<{ serial: string; state: string; backends?: Backend[] }>>)()) ?? [];
+  return devices
+    .filter((d) => d.serial !== 'host')
+    .map((d) => ({ serial: d.serial, state: d.state, backends: d.backends ?? [] }));
+}
+
+/** The real engine. */
+export function realPorts(): EnginePorts {
+  return { hashFile, modelStats: modelStatsOf, compressVariant, evaluateVariant, benchHost: benchOnHost, benchDevice, listDevices };
+}

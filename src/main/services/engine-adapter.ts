@@ -1,0 +1,130 @@
+/**
+ * The single seam between the API service and the engine modules. `loadEngine()` returns an `Engine` whose
+ * functions call the engine (inspect, host/on-device benchmark, evaluation, devices, results store, sweeps).
+ * Everything the service needs from the engine goes through this interface, so wiring a module is a change here only.
+ */
+import { PqvError } from '../../common/errors.js';
+import type { LongOperationOptions } from '../../common/progress.js';
+import type { Backend, BenchOptions, BenchResult } from '../../common/types/bench.js';
+import type { DeviceInfo } from '../../common/types/devices.js';
+import type { EvalOptions, EvalResult } from '../../common/types/evaluate.js';
+import type { ModelSummary } from '../../common/types/model.js';
+import type { ResultsListRequest, RunEntry, SweepSummary } from '../../common/api.js';
+import type { SweepEngineEvent, SweepResults, SweepSpec } from '../../common/types/sweep.js';
+import { inspectModel } from '../engine/model/inspect.js';
+import { benchOnHost } from '../engine/bench/host-bench.js';
+import { evaluateModel } from '../engine/evaluate/evaluate.js';
+import { ResultsStore } from '../engine/store/results-store.js';
+import { JsonlRunStore, SqliteRunStore } from './run-store.js';
+
+/** Stores runs; the service writes one record per bench/eval run. */
+export interface RunStore {
+  saveRun(run: Omit<RunEntry, 'id'>): Promise<RunEntry>;
+  listRuns(query: ResultsListRequest): RunEntry[];
+}
+
+/** Options of a sweep start/resume. */
+export interface SweepRunOptions {
+  signal: AbortSignal;
+  onEvent: (event: SweepEngineEvent) => void;
+}
+
+/** What the service expects of the sweep pipeline (`src/main/engine/sweep/index.ts` → `createSweepEngine()`). */
+export interface SweepEngine {
+  /** Create the sweep, return its id at once; `done` settles when it ends. */
+  start(spec: SweepSpec, opts: SweepRunOptions): Promise<{ sweepId: string; done: Promise<void> }>;
+  resume(sweepId: string, opts: SweepRunOptions): Promise<{ sweepId: string; done: Promise<void> }>;
+  list(): Promise<SweepSummary[]>;
+  /** Throws SWEEP_NOT_FOUND for an unknown id. */
+  get(sweepId: string): Promise<SweepResults>;
+}
+
+export interface Engine {
+  inspectModel(path: string): Promise<ModelSummary>;
+  benchOnHost(modelPath: string, opts: BenchOptions, op: LongOperationOptions): Promise<BenchResult>;
+  benchOnDevice(
+    serial: string,
+    modelPath: string,
+    backend: Backend,
+    opts: BenchOptions,
+    op: LongOperationOptions,
+  ): Promise<BenchResult>;
+  evaluateModel(modelPath: string, opts: EvalOptions, op: LongOperationOptions): Promise<EvalResult>;
+  /** Facts of devices as last seen (for reports of sweeps that ran on phones no longer connected). */
+  knownDevices(): DeviceInfo[];
+  listDevices(): Promise<DeviceInfo[]>;
+  /** Call `onChange` with the full list whenever a device appears, leaves or changes state. Returns stop(). */
+  watchDevices(onChange: (devices: DeviceInfo[]) => void): () => void;
+  store: RunStore;
+  /** Null while the sweep pipeline is not available. */
+  sweeps: SweepEngine | null;
+  features: { devices: boolean; sweep: boolean; store: boolean };
+}
+
+type Mod = Record<string, unknown>;
+
+/** Import an engine module that may not be present in this build; null when it is absent. */
+async function optionalImport(spec: string): Promise<Mod | null> {
+  try {
+    return (await import(spec)) as Mod;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return null;
+    throw e;
+  }
+}
+
+function fn<T>(mod: Mod | null, name: string): T | null {
+  const f = mod?.[name];
+  return typeof f === 'function' ? (f as T) : null;
+}
+
+function missing(what: string): never {
+  throw new PqvError('INTERNAL', `${what} is not available in this build of PQV Studio.`);
+}
+
+/** Host-only device list, used when the device layer is not available. */
+function hostOnly(): DeviceInfo[] {
+  return [{ serial: 'host', state: 'host' }];
+}
+
+// Module paths are kept in variables so this file builds while a module is still being written.
+const MODULES = {
+  devices: '../engine/devices/index.js',
+  sweep: '../engine/sweep/index.js',
+};
+
+/** Load the engine modules present in this build and adapt them to `Engine`. */
+export async function loadEngine(): Promise<Engine> {
+  const [devMod, sweepMod] = await Promise.all([optionalImport(MODULES.devices), optionalImport(MODULES.sweep)]);
+  const benchDevice = fn<Engine['benchOnDevice']>(devMod, 'benchOnDevice');
+  const listDevices = fn<() => Promise<DeviceInfo[]>>(devMod, 'listDevices');
+  const watchDevices = fn<Engine['watchDevices']>(devMod, 'watchDevices');
+  const createSweepEngine = fn<() => SweepEngine>(sweepMod, 'createSweepEngine');
+  let results: ResultsStore | null = null;
+  let store: RunStore;
+  try {
+    results = ResultsStore.open();
+    store = new SqliteRunStore(results);
+  } catch {
+    store = new JsonlRunStore();
+  }
+  const withHost = (devices: DeviceInfo[]): DeviceInfo[] =>
+    devices.some((d) => d.serial === 'host') ? devices : [...hostOnly(), ...devices];
+
+  return {
+    inspectModel: (p) => inspectModel(p),
+    benchOnHost: (p, o, op) => benchOnHost(p, o, op),
+    benchOnDevice: (s, p, b, o, op) => (benchDevice ? benchDevice(s, p, b, o, op) : missing('On-device benchmarking')),
+    evaluateModel: (p, o, op) => evaluateModel({ modelPath: p, dataDir: o.dataDir, limit: o.limit, batchSize: o.batchSize }, op),
+    knownDevices: () =>
+      results
+        ? results.listDevices().map((d) => ({ serial: d.serial, state: 'unknown' as const, facts: d.facts as DeviceInfo['facts'] }))
+        : [],
+    listDevices: async () => withHost(listDevices ? await listDevices() : []),
+    watchDevices: (cb) => (watchDevices ? watchDevices((list) => cb(withHost(list))) : () => undefined),
+    store,
+    sweeps: createSweepEngine ? createSweepEngine() : null,
+    features: { devices: !!listDevices, sweep: !!createSweepEngine, store: results !== null },
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * Sweep UI state: presets, history, the open sweep's results, and live progress from sweep events
+ * (per stage, overall and per device, with ETA).
+ */
+import { defineStore } from 'pinia';
+import type { ApiEvent, SerializedError, SweepDetail, SweepPreset, SweepSpec, SweepSummary } from '../../common/api';
+import type { SweepEngineEvent, SweepStage } from '../../common/types/sweep';
+import { serializeError } from '../../common/errors';
+import { newJobId } from '../util/format';
+import { useAppStore } from './app';
+
+export interface StageCounter {
+  started: number;
+  done: number;
+  failed: number;
+  total: number;
+  detail: string;
+}
+
+export interface LiveProgress {
+  sweepId: string;
+  jobId: string;
+  state: 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+  error?: SerializedError & { hint?: string };
+  overall: { done: number; total: number; etaMs?: number; detail?: string };
+  devices: Record<string, { done: number; total: number; etaMs?: number; detail?: string; lost?: boolean }>;
+  stages: Record<SweepStage, StageCounter>;
+  log: string[];
+}
+
+const emptyStage = (): StageCounter => ({ started: 0, done: 0, failed: 0, total: 0, detail: '' });
+
+export const useSweepStore = defineStore('sweep', {
+  state: () => ({
+    presets: [] as SweepPreset[],
+    list: [] as SweepSummary[],
+    current: null as SweepDetail | null,
+    currentError: null as SerializedError | null,
+    live: null as LiveProgress | null,
+    startError: null as SerializedError | null,
+    compare: [] as string[],
+    compareDetails: [] as SweepDetail[],
+    refreshTimer: 0,
+  }),
+  actions: {
+    async init(): Promise<void> {
+      const app = useAppStore();
+      app.subscribe((e) => this.onEvent(e));
+      await Promise.all([this.loadPresets(), this.loadList()]);
+    },
+    async loadPresets(): Promise<void> {
+      this.presets = await useAppStore().api().call('sweep.presets', {});
+    },
+    async loadList(): Promise<void> {
+      this.list = await useAppStore().api().call('sweep.list', {});
+    },
+    async open(sweepId: string): Promise<void> {
+      this.currentError = null;
+      try {
+        this.current = await useAppStore().api().call('sweep.get', { sweepId });
+      } catch (e) {
+        this.currentError = serializeError(e);
+      }
+    },
+    newLive(sweepId: string, jobId: string, variants: number): LiveProgress {
+      const stages = { compress: emptyStage(), evaluate: emptyStage(), push: emptyStage(), benchmark: emptyStage() };
+      stages.compress.total = variants;
+      stages.evaluate.total = variants;
+      return { sweepId, jobId, state: 'running', overall: { done: 0, total: 0 }, devices: {}, stages, log: [] };
+    },
+    async start(spec: SweepSpec): Promise<void> {
+      this.startError = null;
+      const jobId = newJobId('sweep');
+      try {
+        const { sweepId } = await useAppStore().api().call('sweep.start', { config: spec, jobId });
+        if (!this.live || this.live.sweepId !== sweepId) this.live = this.newLive(sweepId, jobId, spec.variants.length + 1);
+        await this.loadList();
+        await this.open(sweepId);
+      } catch (e) {
+        this.startError = serializeError(e);
+      }
+    },
+    async resume(sweepId: string): Promise<void> {
+      this.startError = null;
+      const jobId = newJobId('sweep');
+      try {
+        await useAppStore().api().call('sweep.resume', { sweepId, jobId });
+        this.live = this.newLive(sweepId, jobId, this.current?.rows.length ?? 0);
+        await this.open(sweepId);
+      } catch (e) {
+        this.startError = serializeError(e);
+      }
+    },
+    async cancel(): Promise<void> {
+      if (this.live) await useAppStore().api().call('sweep.cancel', { sweepId: this.live.sweepId });
+    },
+    /** Refresh the open sweep at most every 1.5 s while events arrive. */
+    scheduleRefresh(sweepId: string): void {
+      if (this.refreshTimer) return;
+      this.refreshTimer = window.setTimeout(() => {
+        this.refreshTimer = 0;
+        if (this.current?.sweepId === sweepId || !this.current) void this.open(sweepId);
+      }, 1500);
+    },
+    onEvent(e: ApiEvent): void {
+      if (e.type !== 'sweep.event') return;
+      if (!this.live || this.live.sweepId !== e.sweepId) this.live = this.newLive(e.sweepId, '', 0);
+      this.apply(this.live, e.event);
+      if (e.event.type !== 'progress') this.scheduleRefresh(e.sweepId);
+    },
+    apply(live: LiveProgress, ev: SweepEngineEvent): void {
+      const log = (line: string): void => {
+        live.log.unshift(`${new Date().toLocaleTimeString()}  ${line}`);
+        live.log.length = Math.min(live.log.length, 200);
+      };
+      switch (ev.type) {
+        case 'started': {
+          live.overall = { done: ev.doneRuns, total: ev.totalRuns };
+          live.stages.compress.total = ev.variants;
+          live.stages.evaluate.total = ev.variants;
+          live.stages.push.total = ev.totalRuns;
+          live.stages.benchmark.total = ev.totalRuns;
+          log(ev.resumed ? `Resumed: ${ev.doneRuns} of ${ev.totalRuns} runs already done.` : `Started: ${ev.variants} variants, ${ev.totalRuns} benchmark runs.`);
+          break;
+        }
+        case 'stage': {
+          const s = live.stages[ev.stage];
+          if (ev.state === 'start') s.started += 1;
+          if (ev.state === 'done') s.done += 1;
+          if (ev.state === 'failed') s.failed += 1;
+          s.detail = [ev.variant, ev.device, ev.backend].filter(Boolean).join(' · ') + (ev.detail ? ` — ${ev.detail}` : '');
+          break;
+        }
+        case 'progress': {
+          if (ev.scope === 'overall') live.overall = { done: ev.done, total: ev.total, etaMs: ev.etaMs, detail: ev.detail };
+          else {
+            const key = ev.device ?? 'host';
+            live.devices[key] = { ...live.devices[key], done: ev.done, total: ev.total, etaMs: ev.etaMs, detail: ev.detail };
+          }
+          break;
+        }
+        case 'variant-built':
+          log(`Built ${ev.build.label}${ev.cached ? ' (cached)' : ''}.`);
+          break;
+        case 'variant-evaluated':
+          log(`${ev.variant}: top-1 ${(ev.top1 * 100).toFixed(2)}% on ${ev.n} images.`);
+          break;
+        case 'variant-failed':
+          log(`${ev.variant} failed: ${ev.error.message}`);
+          break;
+        case 'run-finished':
+          log(`${ev.label} on ${ev.run.device}/${ev.run.backend}: ${ev.run.status === 'ok' ? `p50 ${ev.run.p50Ms?.toFixed(2)} ms` : ev.run.status}`);
+          break;
+        case 'device-lost':
+          live.devices[ev.device] = { ...(live.devices[ev.device] ?? { done: 0, total: 0 }), lost: true };
+          log(`${ev.device} disconnected — waiting up to ${Math.round(ev.waitMs / 1000)} s for it to come back.`);
+          break;
+        case 'device-back':
+          if (live.devices[ev.device]) live.devices[ev.device]!.lost = false;
+          log(`${ev.device} is back.`);
+          break;
+        case 'finished':
+          live.state = ev.state;
+          if (ev.error) live.error = ev.error;
+          log(`Sweep ${ev.state}.`);
+          void this.loadList();
+          break;
+      }
+    },
+    async setCompare(ids: string[]): Promise<void> {
+      this.compare = ids.slice(-2);
+      const api = useAppStore().api();
+      this.compareDetails = await Promise.all(this.compare.map((sweepId) => api.call('sweep.get', { sweepId })));
+    },
+  },
+});
