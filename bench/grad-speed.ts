@@ -2,7 +2,10 @@
  * Benchmark: time of one backward pass (forward + loss + all weight gradients, batch 32) relative to
  * one forward pass of the same batch, measured side by side in the same process on the demo model.
  *
- *   npx tsx bench/grad-speed.ts [model.onnx] [--batch 32] [--iters 20] [--threads N]
+ * Also prints the cost of per-sample gradients (batch-1 passes, as the Hessian criterion runs them).
+ * --baked keeps the weights as initializers (as the importance criteria do) instead of graph inputs.
+ *
+ *   npx tsx bench/grad-speed.ts [model.onnx] [--batch 32] [--iters 20] [--threads N] [--baked]
  */
 import { resolve } from 'node:path';
 import { loadModel } from '../src/main/engine/onnx/model-io.js';
@@ -31,7 +34,7 @@ const labels = Array.from({ length: dims[0] ?? 1 }, (_, i) => i % 10);
 
 const wrt = (model.graph?.initializer ?? []).filter((t) => t.dataType === 1).map((t) => t.name);
 const fwd = await createSession(model, { threads });
-const grad = await GradientSession.create(model, { wrt, loss: { kind: 'cross-entropy' }, threads, weightsAsInputs: process.env.WAI !== '0' });
+const grad = await GradientSession.create(model, { wrt, loss: { kind: 'cross-entropy' }, threads, weightsAsInputs: !args.includes('--baked') });
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < 3; i++) await fn();
@@ -52,12 +55,19 @@ for (let round = 0; round < 3; round++) {
   f.push(...(await timeIt(() => fwd.run(feeds))));
   b.push(...(await timeIt(() => grad.run(data, dims, { labels }))));
 }
+// Per-sample gradients (Hessian/Fisher) run batch size 1: compare 32 such passes with one batch of 32.
+const per = size / (dims[0] ?? 1);
+const one = [1, ...dims.slice(1)];
+const single = await timeIt(async () => {
+  for (let i = 0; i < (dims[0] ?? 1); i++) await grad.run(data.subarray(i * per, (i + 1) * per), one, { labels: [labels[i] ?? 0] });
+});
 const fm = median(f);
 const bm = median(b);
 console.log(`model ${modelPath}`);
-console.log(`batch ${dims[0]}, ${wrt.length} differentiated initializers, ${iters * 3} timed runs each`);
+console.log(`batch ${dims[0]}, ${wrt.length} differentiated initializers (${args.includes("--baked") ? "baked in" : "fed as inputs"}), ${iters * 3} timed runs each`);
 console.log(`forward  median ${fm.toFixed(1)} ms`);
 console.log(`backward median ${bm.toFixed(1)} ms (forward + loss + gradients)`);
 console.log(`ratio backward/forward = ${(bm / fm).toFixed(2)}x (goal <= 3.5x)`);
+console.log(`per-sample gradients: ${dims[0]} batch-1 passes ${median(single).toFixed(1)} ms = ${(median(single) / bm).toFixed(2)}x one batch-${dims[0]} pass`);
 await fwd.release();
 await grad.release();

@@ -1,9 +1,9 @@
 /**
  * Experiment: top-1 after structured pruning (no recovery) of the demo model, for each importance
- * criterion and ratio, target `all`. Calibration images for taylor/hessian come from the calib split;
+ * criterion and ratio (target `all` unless --target is given). Calibration images for taylor/hessian come from the calib split;
  * accuracy is measured on the test split.
  *
- *   npx tsx bench/importance-table.ts [--samples 256] [--limit 2000] [--ratios 0.2,0.3,0.5] [--methods random,l1,l2,taylor,hessian]
+ *   npx tsx bench/importance-table.ts [--samples 256] [--limit 2000] [--ratios 0.2,0.3,0.5] [--methods random,l1,l2,taylor,hessian] [--target all]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { resolvePreprocess } from '../src/main/engine/evaluate/preprocess.js';
 import { loadModel, saveModel } from '../src/main/engine/onnx/model-io.js';
 import { pruneModel } from '../src/main/engine/prune/prune.js';
 import type { ImportanceMethod } from '../src/main/engine/prune/importance/element-scores.js';
+import type { PruneTarget } from '../src/main/engine/prune/types.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => {
@@ -26,19 +27,20 @@ const samples = Number(opt('--samples', '256'));
 const limit = Number(opt('--limit', '2000'));
 const ratios = opt('--ratios', '0.2,0.3,0.5').split(',').map(Number);
 const methods = opt('--methods', 'random,l1,l2,taylor,hessian').split(',') as ImportanceMethod[];
+const target = opt('--target', 'all') as PruneTarget;
 
 const { model } = await loadModel(modelPath);
 const preprocess = await resolvePreprocess(modelPath, model);
 const dir = await mkdtemp(join(tmpdir(), 'pqv-importance-'));
 try {
   const base = await evaluateModel({ modelPath, dataDir: test, limit, preprocess });
-  console.log(`unpruned top-1 ${(100 * base.top1).toFixed(2)}% on ${base.n} test images; calibration ${samples} images`);
-  const rows: string[][] = [];
+  console.log(`unpruned top-1 ${(100 * base.top1).toFixed(2)}% on ${base.n} test images; calibration ${samples} images; target ${target}`);
+  const rows: [string, ...string[]][] = [];
   for (const method of methods) {
-    const row = [method];
+    const row: [string, ...string[]] = [method];
     for (const ratio of ratios) {
       const t0 = performance.now();
-      const r = await pruneModel(model, { method, target: 'all', ratio, seed: 0, modelPath, calibration: { dataDir: calib, samples } });
+      const r = await pruneModel(model, { method, target, ratio, seed: 0, modelPath, calibration: { dataDir: calib, samples } });
       const secs = (performance.now() - t0) / 1000;
       const out = join(dir, `${method}-${ratio}.onnx`);
       await saveModel(r.model, out);

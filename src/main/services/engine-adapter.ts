@@ -15,6 +15,7 @@ import { inspectModel } from '../engine/model/inspect.js';
 import { benchOnHost } from '../engine/bench/host-bench.js';
 import { evaluateModel } from '../engine/evaluate/evaluate.js';
 import { ResultsStore } from '../engine/store/results-store.js';
+import { createSweepEngine } from '../engine/sweep/index.js';
 import { JsonlRunStore, SqliteRunStore } from './run-store.js';
 
 /** Stores runs; the service writes one record per bench/eval run. */
@@ -91,16 +92,14 @@ function hostOnly(): DeviceInfo[] {
 // Module paths are kept in variables so this file builds while a module is still being written.
 const MODULES = {
   devices: '../engine/devices/index.js',
-  sweep: '../engine/sweep/index.js',
 };
 
 /** Load the engine modules present in this build and adapt them to `Engine`. */
 export async function loadEngine(): Promise<Engine> {
-  const [devMod, sweepMod] = await Promise.all([optionalImport(MODULES.devices), optionalImport(MODULES.sweep)]);
+  const devMod = await optionalImport(MODULES.devices);
   const benchDevice = fn<Engine['benchOnDevice']>(devMod, 'benchOnDevice');
   const listDevices = fn<() => Promise<DeviceInfo[]>>(devMod, 'listDevices');
   const watchDevices = fn<Engine['watchDevices']>(devMod, 'watchDevices');
-  const createSweepEngine = fn<() => SweepEngine>(sweepMod, 'createSweepEngine');
   let results: ResultsStore | null = null;
   let store: RunStore;
   try {
@@ -124,7 +123,7 @@ export async function loadEngine(): Promise<Engine> {
     listDevices: async () => withHost(listDevices ? await listDevices() : []),
     watchDevices: (cb) => (watchDevices ? watchDevices((list) => cb(withHost(list))) : () => undefined),
     store,
-    sweeps: createSweepEngine ? createSweepEngine() : null,
-    features: { devices: !!listDevices, sweep: !!createSweepEngine, store: results !== null },
+    sweeps: createSweepEngine(),
+    features: { devices: !!listDevices, sweep: true, store: results !== null },
   };
 }

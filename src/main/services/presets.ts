@@ -1,51 +1,30 @@
 /**
- * Ready-made sweeps offered by the Sweep view. The demo preset runs the bundled Fashion-MNIST DeiT through
- * baseline, quantized and pruned variants on this computer.
+ * Ready-made sweeps offered by the Sweep view: the demo preset of the sweep pipeline, and a quick
+ * this-computer-only variant of it for a first look in about a minute.
  */
 import type { SweepPreset } from '../../common/api.js';
+import { demoPreset, type DemoPaths } from '../engine/sweep/index.js';
 
-export function sweepPresets(demo: { modelPath: string; dataDir: string; calibDir: string }): SweepPreset[] {
+export function sweepPresets(demo: DemoPaths): SweepPreset[] {
+  const full = demoPreset(demo);
   return [
     {
       id: 'demo',
       name: 'Demo: prune + quantize the Fashion-MNIST ViT',
-      description: 'Baseline, int8 dynamic, 30% pruned, and 30% pruned + int8 on this computer; 500 test images.',
-      config: {
-        name: 'Demo sweep',
-        model: demo.modelPath,
-        dataset: demo.dataDir,
-        calibDataset: demo.calibDir,
-        evalLimit: 500,
-        calibLimit: 100,
-        variants: [
-          {},
-          { quant: { mode: 'int8-dynamic' } },
-          { prune: { method: 'l2', target: 'all', ratio: 0.3 } },
-          { prune: { method: 'l2', target: 'all', ratio: 0.3 }, quant: { mode: 'int8-dynamic' } },
-        ],
-        targets: { devices: 'host', backends: 'auto' },
-        bench: { runs: 30, warmup: 5, repeats: 1, threads: 0 },
-      },
+      description: 'Baseline, 30% pruned, int8, pruned + int8 and fp16 on this computer and every connected phone.',
+      config: full,
     },
     {
-      id: 'phones',
-      name: 'Phones: every connected device and backend',
-      description: 'Baseline, fp16, int8 static and 50% head pruning on this computer and every connected phone.',
+      id: 'quick',
+      name: 'Quick look: this computer only',
+      description: 'Baseline, 30% pruned and int8 dynamic on this computer; 200 test images, 20 timed runs.',
       config: {
-        name: 'Phone sweep',
-        model: demo.modelPath,
-        dataset: demo.dataDir,
-        calibDataset: demo.calibDir,
-        evalLimit: 1000,
-        calibLimit: 200,
-        variants: [
-          {},
-          { quant: { mode: 'fp16' } },
-          { quant: { mode: 'int8-static' } },
-          { prune: { method: 'taylor', target: 'heads', ratio: 0.5 }, quant: { mode: 'int8-static' } },
-        ],
-        targets: { devices: 'all', backends: 'auto' },
-        bench: { runs: 50, warmup: 10, repeats: 3, threads: 0 },
+        ...full,
+        name: 'Quick sweep',
+        evalLimit: 200,
+        variants: [{ prune: { method: 'l2', target: 'all', ratio: 0.3 } }, { quant: { mode: 'int8-dynamic' } }],
+        targets: { devices: 'host', backends: 'auto' },
+        bench: { runs: 20, warmup: 3, repeats: 1, threads: 0 },
       },
     },
   ];

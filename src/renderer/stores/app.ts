@@ -29,6 +29,8 @@ export interface JobState {
   status: 'running' | 'ok' | 'failed' | 'cancelled';
   progress?: ProgressEvent;
   error?: SerializedError;
+  /** One-line outcome shown when done (e.g. `p50 2.10 ms · p90 2.40 ms`). */
+  summary?: string;
 }
 
 type EventHandler = (e: ApiEvent) => void;
@@ -131,13 +133,19 @@ export const useAppStore = defineStore('app', {
         this.inspecting = false;
       }
     },
-    async runJob<T>(kind: JobState['kind'], label: string, body: (jobId: string) => Promise<T>): Promise<T | null> {
+    async runJob<T>(
+      kind: JobState['kind'],
+      label: string,
+      body: (jobId: string) => Promise<T>,
+      summarize?: (out: T) => string,
+    ): Promise<T | null> {
       const id = newJobId(kind);
       this.jobs[id] = { id, kind, label, status: 'running' };
       const job = this.jobs[id]!;
       try {
         const out = await body(id);
         job.status = 'ok';
+        if (summarize) job.summary = summarize(out);
         return out;
       } catch (e) {
         const err = serializeError(e);
@@ -150,11 +158,21 @@ export const useAppStore = defineStore('app', {
     },
     runBench(req: Omit<BenchRunRequest, 'jobId'>) {
       const label = `Benchmark ${req.modelPath.split(/[\\/]/).pop()} on ${req.device}/${req.backend}`;
-      return this.runJob('bench', label, (jobId) => this.api().call('bench.run', { ...req, jobId }));
+      return this.runJob(
+        'bench',
+        label,
+        (jobId) => this.api().call('bench.run', { ...req, jobId }),
+        (r) => (r.bench ? `p50 ${r.bench.p50Ms.toFixed(2)} ms · p90 ${r.bench.p90Ms.toFixed(2)} ms · init ${r.bench.initMs.toFixed(0)} ms` : ''),
+      );
     },
     runEval(req: Omit<EvalRunRequest, 'jobId'>) {
       const label = `Accuracy of ${req.modelPath.split(/[\\/]/).pop()}`;
-      return this.runJob('eval', label, (jobId) => this.api().call('eval.run', { ...req, jobId }));
+      return this.runJob(
+        'eval',
+        label,
+        (jobId) => this.api().call('eval.run', { ...req, jobId }),
+        (r) => (r.eval ? `top-1 ${(r.eval.top1 * 100).toFixed(2)}% · top-5 ${(r.eval.top5 * 100).toFixed(2)}% on ${r.eval.n} images` : ''),
+      );
     },
     async cancelJob(id: string): Promise<void> {
       await this.api().call('job.cancel', { jobId: id });

@@ -45,6 +45,13 @@ describe('planPruning', () => {
     expect(direct.after.macs).toBeLessThan(direct.before.macs);
   });
 
+  it('stops with CancelledError when aborted', async () => {
+    const { model } = await loadFixture('timm-vit-op17');
+    const ac = new AbortController();
+    ac.abort();
+    expect(await codeOf(planPruning(model, discoverVit(model), { ratio: 0.3 }, { signal: ac.signal }))).toBe('CANCELLED');
+  });
+
   it('is deterministic for random with a seed and differs across seeds', async () => {
     const { model } = await loadFixture('hf-vit-op13');
     const vit = discoverVit(model);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { PqvError } from '../../../src/common/errors.js';
 import { loadModel } from '../../../src/main/engine/onnx/model-io.js';
 import { makeNode } from '../../../src/main/engine/onnx/graph.js';
-import { makeFloat32Tensor } from '../../../src/main/engine/onnx/tensor.js';
+import { makeFloat32Tensor, makeInt64Tensor } from '../../../src/main/engine/onnx/tensor.js';
 import { discoverVit } from '../../../src/main/engine/vit/discover.js';
 import { countParams } from '../../../src/main/engine/prune/count.js';
 import { DEMO, loadFixture, MANIFEST } from '../prune/helpers.js';
@@ -74,5 +74,30 @@ describe('discoverVit', () => {
     expect(err).toBeInstanceOf(PqvError);
     expect((err as PqvError).code).toBe('VIT_NOT_FOUND');
     expect((err as PqvError).message).toMatch(/position-embedding/);
+  });
+
+  it('names the node of an unsupported attention pattern', async () => {
+    const { model } = await loadFixture('timm-vit-op17');
+    const v = discoverVit(model);
+    const r = v.blocks[0]?.attention.reshapes[0];
+    if (!r) throw new Error('no reshape');
+    const graph = model.graph as NonNullable<ModelProto['graph']>;
+    const node = graph.node[r.node] as (typeof graph.node)[number];
+    const broken = {
+      ...model,
+      graph: {
+        ...graph,
+        node: graph.node.map((n) => (n === node ? { ...n, input: [n.input[0] as string, 'odd_shape'] } : n)),
+        initializer: [...graph.initializer, makeInt64Tensor('odd_shape', [6], [0, 0, 3, 4, 4, 4])],
+      },
+    } as ModelProto;
+    let err: unknown;
+    try {
+      discoverVit(broken);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as PqvError).code).toBe('VIT_PATTERN_UNSUPPORTED');
+    expect((err as PqvError).details).toEqual({ node: r.name });
   });
 });

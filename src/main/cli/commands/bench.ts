@@ -33,10 +33,9 @@ type DeviceBench = (
 
 /** The on-device benchmark, loaded on demand (it pulls in adb support). */
 async function loadDeviceBench(): Promise<DeviceBench> {
-  const spec = '../../engine/devices/device-bench.js';
   let mod: { benchOnDevice?: DeviceBench };
   try {
-    mod = (await import(spec)) as { benchOnDevice?: DeviceBench };
+    mod = (await import('../../engine/devices/device-bench.js')) as { benchOnDevice?: DeviceBench };
   } catch {
     mod = {};
   }

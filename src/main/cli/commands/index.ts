@@ -10,6 +10,7 @@ export const COMMAND_MODULES: Array<() => Promise<{ register: Register }>> = [
   () => import('./prune.js'),
   () => import('./quantize.js'),
   () => import('./bench.js'),
+  () => import('./devices.js'),
   () => import('./eval.js'),
   () => import('./sweep.js'),
 ];

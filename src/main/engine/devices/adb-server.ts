@@ -5,11 +5,18 @@
  */
 import { execFile } from 'node:child_process';
 import net from 'node:net';
-import adbkit from '@devicefarmer/adbkit';
+import adbkitModule from '@devicefarmer/adbkit';
 import type { Client, DeviceClient } from '@devicefarmer/adbkit';
 import { PqvError } from '../../../common/errors.js';
 
 export type AdbClient = Client;
+
+interface AdbStatic {
+  createClient(o: { host?: string; port?: number; bin?: string }): Client;
+}
+// adbkit is CommonJS: Node's ESM loader hands over `module.exports` ({ Adb, … }), bundlers its `default` (Adb).
+const adbkitExports = adbkitModule as unknown as { Adb?: AdbStatic } & Partial<AdbStatic>;
+const Adb: AdbStatic = adbkitExports.Adb ?? (adbkitExports as AdbStatic);
 export type AdbDevice = DeviceClient;
 
 /** Where the adb server is. */
@@ -86,7 +93,7 @@ export async function ensureAdbServer(opts: AdbServerOptions = {}): Promise<Reso
 /** An adbkit client for the server (started if needed). */
 export async function adbClient(opts: AdbServerOptions = {}): Promise<AdbClient> {
   const s = await ensureAdbServer(opts);
-  return adbkit.Adb.createClient({ host: s.host, port: s.port, bin: s.adbPath });
+  return Adb.createClient({ host: s.host, port: s.port, bin: s.adbPath });
 }
 
 /** Map adbkit/adb errors to coded errors with a next step. */

@@ -77,8 +77,8 @@ export function applyPlanToModel(model: ModelProto, plan: PruningPlan, vitIn?: V
     n.input.forEach((name, ii) => {
       if (!name) return;
       const init = resolveInitializer(idx, name);
-      if (!init || !touched.has(init) || (n.opType === 'Identity' && name !== init)) return;
-      if (n.opType === 'Identity') return;
+      // Identity aliases pass the (possibly sliced) initializer through; their consumers are the uses.
+      if (!init || !touched.has(init) || n.opType === 'Identity') return;
       const site = sites.get(`${ni}:${ii}`);
       const key = site ? [...site.removal.entries()].sort((a, b) => a[0] - b[0]).map(([a, r]) => `${a}:${[...r].sort((x, y) => x - y).join(',')}`).join('|') : '';
       let list = uses.get(init);

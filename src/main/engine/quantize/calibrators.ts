@@ -122,7 +122,8 @@ export function entropyThreshold(counts: Float64Array, top: number, levels = 128
     for (let j = 0; j < i; j++) p[j] = counts[j] as number;
     p[i - 1] = (p[i - 1] as number) + tail;
     if (i < bins) tail -= counts[i] as number;
-    // Q: merge the i bins into `levels` groups, then spread each group's mass over its non-empty bins.
+    // Q: merge the i (unfolded) bins into `levels` groups, then spread each group's mass over the bins
+    // where P is non-empty (P includes the folded outliers, as in ONNX Runtime's implementation).
     const step = i / levels;
     for (let k = 0; k < levels; k++) {
       const start = Math.floor(k * step);
@@ -130,12 +131,11 @@ export function entropyThreshold(counts: Float64Array, top: number, levels = 128
       let sum = 0;
       let nonzero = 0;
       for (let j = start; j < end; j++) {
-        const c = counts[j] as number;
-        sum += c;
-        if (c > 0) nonzero++;
+        sum += counts[j] as number;
+        if ((p[j] as number) > 0) nonzero++;
       }
       const share = nonzero > 0 ? sum / nonzero : 0;
-      for (let j = start; j < end; j++) q[j] = (counts[j] as number) > 0 ? share : 0;
+      for (let j = start; j < end; j++) q[j] = (p[j] as number) > 0 ? share : 0;
     }
     const kl = klDivergence(p, q, i);
     if (kl < bestKl) {

@@ -102,6 +102,19 @@ async function firstBatches(source: CalibrationSource, samples: number, signal?:
   return out;
 }
 
+/** Op types whose outputs lie in a fixed interval: their observed range is used whatever the method. */
+const BOUNDED_OPS = new Set(['Softmax', 'Sigmoid', 'Tanh']);
+
+/**
+ * Tensors whose observed min/max is kept as is: normalised model inputs and outputs of bounded ops
+ * (Softmax peaks are rare but carry the attention; clipping them costs far more than the resolution gained).
+ */
+export function boundedTensors(model: ModelProto): Set<string> {
+  const out = new Set(runtimeInputs(model).map((i) => i.name));
+  for (const n of model.graph?.node ?? []) if (BOUNDED_OPS.has(n.opType)) for (const o of n.output) out.add(o);
+  return out;
+}
+
 /** One-sample batches (for models whose batch dimension was fixed to 1). */
 function splitSamples(batches: readonly InputBatch[]): InputBatch[] {
   return batches.flatMap((b) => {
@@ -180,7 +193,8 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
     clock('calibrate', t0);
     const wide = cfg.activationType === 'uint16' || cfg.activationType === 'int16';
     const ranges = new Map<string, TensorRange>();
-    for (const [k, s] of stats) ranges.set(k, rangeOf(s, method, { percentile, levels: wide ? 1 << 15 : 128 }));
+    const bounded = boundedTensors(source);
+    for (const [k, s] of stats) ranges.set(k, rangeOf(s, bounded.has(k) ? 'minmax' : method, { percentile, levels: wide ? 1 << 15 : 128 }));
     throwIfAborted(o.signal);
 
     if (o.keepFloat === 'auto' || typeof o.keepFloat === 'number') {

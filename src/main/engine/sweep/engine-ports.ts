@@ -52,7 +52,8 @@ export interface EnginePorts {
 type Mod = Record<string, unknown>;
 
 // The device layer is optional (a build without adb support still sweeps on this computer).
-const DEVICES_MODULE = '../devices/index.js';
+const DEVICE_BENCH_MODULE = '../devices/device-bench.js';
+const DISCOVERY_MODULE = '../devices/discovery.js';
 
 async function optionalImport(spec: string): Promise<Mod | null> {
   try {
@@ -117,19 +118,22 @@ async function evaluateVariant(modelPath: string, opts: { dataDir: string; limit
 }
 
 async function benchDevice(serial: string, modelPath: string, backend: Backend, opts: BenchOptions, op: LongOperationOptions): Promise<BenchResult> {
-  const f = (await optionalImport(DEVICES_MODULE))?.benchOnDevice;
+  const f = (await optionalImport(DEVICE_BENCH_MODULE))?.benchOnDevice;
   if (typeof f !== 'function') throw new PqvError('ADB_UNAVAILABLE', 'On-device benchmarking is not available in this build of PQV Studio.');
   return (f as EnginePorts['benchDevice'])(serial, modelPath, backend, opts, op);
 }
 
+/** Phones of the adb server; none when adb is not installed or not reachable (the sweep then runs on the host). */
 async function listDevices(): Promise<SweepDevice[]> {
-  const mod = await optionalImport(DEVICES_MODULE);
-  const list = mod?.listDevices;
+  const list = (await optionalImport(DISCOVERY_MODULE))?.listPhones;
   if (typeof list !== 'function') return [];
-  const devices = (await (list as () => Promise<Array<{ serial: string; state: string; backends?: Backend[] }>>)()) ?? [];
-  return devices
-    .filter((d) => d.serial !== 'host')
-    .map((d) => ({ serial: d.serial, state: d.state, backends: d.backends ?? [] }));
+  let devices: Array<{ serial: string; state: string; backends?: Backend[] }>;
+  try {
+    devices = await (list as () => Promise<Array<{ serial: string; state: string; backends?: Backend[] }>>)();
+  } catch {
+    return [];
+  }
+  return devices.filter((d) => d.serial !== 'host').map((d) => ({ serial: d.serial, state: d.state, backends: d.backends ?? [] }));
 }
 
 /** The real engine. */

@@ -265,16 +265,20 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
           saveRun({ ...base, status: 'failed', error, startedAt, finishedAt: now() }, v);
           break;
         }
+        let pushing = false;
+        const onProgress = (p: { stage: string }): void => {
+          // One event per push (the device layer reports every chunk), and one when the benchmark starts.
+          if (p.stage === 'push' && !pushing) {
+            pushing = true;
+            emit({ type: 'stage', stage: 'push', state: 'start', variant: v.label, device: serial, backend });
+          } else if (p.stage !== 'push' && pushing) {
+            pushing = false;
+            emit({ type: 'stage', stage: 'push', state: 'done', variant: v.label, device: serial, backend });
+          }
+        };
         emit({ type: 'stage', stage: 'benchmark', state: 'start', variant: v.label, device: serial, backend });
         try {
-          const r = await benchWithRepeats(() =>
-            ports.benchDevice(serial, b.path, backend, benchOpts, {
-              signal,
-              onProgress: (p) => {
-                if (p.stage === 'push') emit({ type: 'stage', stage: 'push', state: 'start', variant: v.label, device: serial, backend, detail: p.detail });
-              },
-            }),
-          );
+          const r = await benchWithRepeats(() => ports.benchDevice(serial, b.path, backend, benchOpts, { signal, onProgress }));
           saveRun({ ...base, status: 'ok', bench: r, startedAt, finishedAt: now() }, v);
           emit({ type: 'stage', stage: 'benchmark', state: 'done', variant: v.label, device: serial, backend });
           break;

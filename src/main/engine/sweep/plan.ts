@@ -122,7 +122,7 @@ export function planTargets(spec: SweepSpec, devices: SweepDevice[]): PlannedTar
   let serials: string[];
   const sel = spec.targets.devices;
   if (sel === 'host') serials = ['host'];
-  else if (sel === 'all') serials = ['host', ...ready.map((d) => d.serial)];
+  else if (sel === 'all') serials = ['host', ...ready.map((d) => d.serial).sort()];
   else {
     serials = [...new Set(sel)];
     for (const s of serials) {

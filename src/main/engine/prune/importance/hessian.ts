@@ -5,7 +5,7 @@
  * Every sample contributes (one backward pass per sample): the squared gradients are accumulated
  * over all N samples and averaged, not overwritten by the last one.
  */
-import { PqvError } from '../../../../common/errors.js';
+import { PqvError, throwIfAborted } from '../../../../common/errors.js';
 import { differentiable, fisherDiagonal, openCalibration, zeroScores } from '../../autodiff/calibration.js';
 import { readNumbers } from '../../onnx/tensor.js';
 import type { ElementScoreProvider, ElementScores } from './element-scores.js';
@@ -14,6 +14,7 @@ export const hessianElementScores: ElementScoreProvider = async (req) => {
   if (!req.calibration) {
     throw new PqvError('INVALID_ARGUMENT', 'Hessian importance needs calibration images: pass --data DIR (an ImageFolder).');
   }
+  throwIfAborted(req.signal);
   const wrt = differentiable(req.model, req.initializers);
   const { session, batches, total } = await openCalibration({ ...req.calibration, model: req.model, modelPath: req.modelPath, signal: req.signal, onProgress: req.onProgress }, wrt);
   try {
