@@ -173,7 +173,8 @@ export class ApiService {
     return { ...results, devices };
   }
 
-  private async reportData(req: ReportRequest): Promise<ReportData> {
+  /** Everything a report shows, for `req` (a sweep, or the stored runs outside sweeps). */
+  async reportData(req: ReportRequest): Promise<ReportData> {
     let sweep: SweepDetail | undefined;
     let runs: RunEntry[];
     if (req.sweepId) {

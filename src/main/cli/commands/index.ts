@@ -13,4 +13,5 @@ export const COMMAND_MODULES: Array<() => Promise<{ register: Register }>> = [
   () => import('./devices.js'),
   () => import('./eval.js'),
   () => import('./sweep.js'),
+  () => import('./report.js'),
 ];

@@ -41,6 +41,8 @@ export interface BackwardModel {
   targetInput: string;
   /** Dims of the target input (`undefined` = batch-sized). */
   targetDims: (number | undefined)[];
+  /** Dims of the differentiated output at batch 1 (logits: [1, classes]). */
+  outputDims: number[];
   /** Scalar loss output. */
   lossOutput: string;
   /** Logits (forward output) output. */
@@ -160,6 +162,7 @@ export async function buildBackward(forward: ModelProto, opts: BackwardOptions):
       const oi = infos.get(output) as TensorInfo;
       return opts.loss.kind === 'cross-entropy' ? [undefined] : oi.dims.map((d, i) => (oi.dynamic[i] ? undefined : d));
     })(),
+    outputDims: [...(infos.get(output) as TensorInfo).dims],
     lossOutput: lossName,
     logitsOutput: output,
     gradOutputs,

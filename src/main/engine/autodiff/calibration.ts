@@ -12,6 +12,7 @@ import { imageBatches, type ImageBatch } from '../evaluate/batches.js';
 import { balancedSubset, loadDataset } from '../evaluate/dataset.js';
 import { resolvePreprocess } from '../evaluate/preprocess.js';
 import { GradientSession, type FloatArray } from './gradient-session.js';
+import { dataInput, declaredDims } from './shapes.js';
 
 export const DEFAULT_CALIBRATION_SAMPLES = 256;
 export const DEFAULT_CALIBRATION_BATCH = 32;
@@ -27,6 +28,8 @@ export interface CalibrationOptions extends LongOperationOptions {
   batchSize?: number;
   /** Progress stage name. */
   stage?: string;
+  /** Gradients will be taken per sample (batch size 1). */
+  perSample?: boolean;
 }
 
 /** A gradient session over `wrt` plus the calibration batches of a dataset. */
@@ -40,11 +43,21 @@ export async function openCalibration(
   }
   const cfg = await resolvePreprocess(opts.modelPath, opts.model);
   const ds = await loadDataset(opts.dataDir);
-  const items = balancedSubset(ds, samples);
+  // A model exported with a fixed batch size only accepts batches of exactly that size.
+  const fixedBatch = declaredDims(dataInput(opts.model))[0];
+  if (fixedBatch !== undefined && fixedBatch > 1 && opts.perSample) {
+    throw new PqvError('MODEL_UNSUPPORTED', `This model only accepts batches of ${fixedBatch}, so per-sample gradients (hessian) are not possible. Re-export it with a dynamic batch, or use taylor.`);
+  }
+  const batchSize = fixedBatch ?? opts.batchSize ?? DEFAULT_CALIBRATION_BATCH;
+  let items = balancedSubset(ds, samples);
+  if (fixedBatch !== undefined) items = items.slice(0, Math.max(fixedBatch, items.length - (items.length % fixedBatch)));
+  if (items.length < batchSize && fixedBatch !== undefined) {
+    throw new PqvError('DATASET_INVALID', `This model only accepts batches of ${fixedBatch}; the dataset has only ${items.length} images.`);
+  }
   const sampleShape = cfg.layout === 'NHWC' ? [cfg.height, cfg.width, cfg.channels] : [cfg.channels, cfg.height, cfg.width];
   // Weights stay initializers: they are fixed here, and ONNX Runtime can pre-pack them.
   const session = await GradientSession.create(opts.model, { wrt, loss: { kind: 'cross-entropy' }, sampleShape, weightsAsInputs: false });
-  const batches = imageBatches(items, cfg, opts.batchSize ?? DEFAULT_CALIBRATION_BATCH, opts.signal);
+  const batches = imageBatches(items, cfg, batchSize, opts.signal);
   return { session, batches, total: items.length, cfg };
 }
 

@@ -82,6 +82,11 @@ export class GradientSession {
     const n = dims[0] ?? 1;
     if ('labels' in target) {
       if (target.labels.length !== n) throw new PqvError('INVALID_ARGUMENT', `Got ${target.labels.length} labels for a batch of ${n}.`);
+      const classes = b.outputDims[1] ?? 0;
+      const bad = target.labels.find((l) => !Number.isInteger(l) || l < 0 || l >= classes);
+      if (bad !== undefined) {
+        throw new PqvError('DATASET_INVALID', `Label ${bad} is outside the model's ${classes} classes. Check that the dataset's class folders match the model's classes.`);
+      }
       feeds[b.targetInput] = new ort.Tensor('int64', BigInt64Array.from(target.labels, (l) => BigInt(l)), [n]);
     } else {
       const t = 'teacherLogits' in target ? target.teacherLogits : target.seed;

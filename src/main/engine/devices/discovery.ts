@@ -83,17 +83,28 @@ export async function connectRemote(hostPort: string, opts: AdbServerOptions = {
   }
 }
 
+/** Options of a DeviceWatcher. */
+export interface DeviceWatcherOptions extends AdbServerOptions {
+  /**
+   * Also re-read the device list this often (ms; 0 disables). adb's tracker does not announce every
+   * state change (e.g. a TCP device going from offline to unauthorized), so a slow poll fills the gap.
+   * Default 2000.
+   */
+  pollMs?: number;
+}
+
 /**
  * Live device tracking. Emits `event` (DeviceEvent) for every add/remove/state change and `error`.
- * The current list is read right after the tracker's listeners are attached, and both sources are merged
- * into one map, so devices present at start are reported once and later changes are never missed.
+ * The current list is read right after the tracker's listeners are attached, and both sources (plus a
+ * slow poll) are merged into one map, so each change is reported once and none is missed.
  */
 export class DeviceWatcher extends EventEmitter {
   private readonly known = new Map<string, DeviceInfo>();
   private tracker: { end(): unknown } | null = null;
+  private poller: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(private readonly opts: AdbServerOptions = {}) {
+  constructor(private readonly opts: DeviceWatcherOptions = {}) {
     super();
   }
 
@@ -114,6 +125,27 @@ export class DeviceWatcher extends EventEmitter {
       if (!this.stopped) this.emit('error', e);
     });
     for (const d of await client.listDevices()) this.update(toInfo(d, server));
+    const pollMs = this.opts.pollMs ?? 2000;
+    if (pollMs > 0) {
+      let busy = false;
+      this.poller = setInterval(() => {
+        if (busy || this.stopped) return;
+        busy = true;
+        client
+          .listDevices()
+          .then((list) => {
+            if (this.stopped) return;
+            const seen = new Set(list.map((d) => d.id));
+            for (const d of list) this.update(toInfo(d, server));
+            for (const serial of [...this.known.keys()]) if (!seen.has(serial)) this.remove(serial);
+          })
+          .catch((e: unknown) => {
+            if (!this.stopped) this.emit('error', e);
+          })
+          .finally(() => (busy = false));
+      }, pollMs);
+      this.poller.unref();
+    }
     return this;
   }
 
@@ -154,6 +186,8 @@ export class DeviceWatcher extends EventEmitter {
 
   stop(): void {
     this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
     this.tracker?.end();
     this.tracker = null;
   }

@@ -16,7 +16,7 @@ export const hessianElementScores: ElementScoreProvider = async (req) => {
   }
   throwIfAborted(req.signal);
   const wrt = differentiable(req.model, req.initializers);
-  const { session, batches, total } = await openCalibration({ ...req.calibration, model: req.model, modelPath: req.modelPath, signal: req.signal, onProgress: req.onProgress }, wrt);
+  const { session, batches, total } = await openCalibration({ ...req.calibration, model: req.model, modelPath: req.modelPath, signal: req.signal, onProgress: req.onProgress, perSample: true }, wrt);
   try {
     const fisher = await fisherDiagonal(session, batches, total, { signal: req.signal, onProgress: req.onProgress });
     const out: ElementScores = zeroScores(req.model, req.initializers);
