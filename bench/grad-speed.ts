@@ -5,7 +5,7 @@
  * Also prints the cost of per-sample gradients (batch-1 passes, as the Hessian criterion runs them).
  * --baked keeps the weights as initializers (as the importance criteria do) instead of graph inputs.
  *
- *   npx tsx bench/grad-speed.ts [model.onnx] [--batch 32] [--iters 20] [--threads N] [--baked]
+ *   npx tsx bench/grad-speed.ts [model.onnx] [--batch 32] [--iters 40] [--threads N] [--baked]
  */
 import { resolve } from 'node:path';
 import { loadModel } from '../src/main/engine/onnx/model-io.js';
@@ -20,7 +20,7 @@ const flag = (name: string, fallback: number): number => {
 };
 const modelPath = resolve(args.find((a) => a.endsWith('.onnx')) ?? 'resources/demo/fmnist-deit-op17.onnx');
 const batch = flag('--batch', 32);
-const iters = flag('--iters', 20);
+const iters = flag('--iters', 40);
 const threads = flag('--threads', 0);
 
 const { model } = await loadModel(modelPath);
@@ -36,35 +36,36 @@ const wrt = (model.graph?.initializer ?? []).filter((t) => t.dataType === 1).map
 const fwd = await createSession(model, { threads });
 const grad = await GradientSession.create(model, { wrt, loss: { kind: 'cross-entropy' }, threads, weightsAsInputs: !args.includes('--baked') });
 
-async function timeIt(fn: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < 3; i++) await fn();
-  const t: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    const s = performance.now();
-    await fn();
-    t.push(performance.now() - s);
-  }
-  return t;
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const s = performance.now();
+  await fn();
+  return performance.now() - s;
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const feeds = { [input.name]: new ort.Tensor('float32', data, dims) };
-// Interleave the two measurements in rounds so that load from other processes hits both alike.
+const forward = (): Promise<unknown> => fwd.run(feeds);
+const backward = (): Promise<unknown> => grad.run(data, dims, { labels });
+for (let i = 0; i < 3; i++) { await forward(); await backward(); }
+// Alternate forward and backward runs so that load from other processes hits both alike.
 const f: number[] = [];
 const b: number[] = [];
-for (let round = 0; round < 3; round++) {
-  f.push(...(await timeIt(() => fwd.run(feeds))));
-  b.push(...(await timeIt(() => grad.run(data, dims, { labels }))));
+for (let i = 0; i < iters; i++) {
+  f.push(await time(forward));
+  b.push(await time(backward));
 }
 // Per-sample gradients (Hessian/Fisher) run batch size 1: compare 32 such passes with one batch of 32.
 const per = size / (dims[0] ?? 1);
 const one = [1, ...dims.slice(1)];
-const single = await timeIt(async () => {
-  for (let i = 0; i < (dims[0] ?? 1); i++) await grad.run(data.subarray(i * per, (i + 1) * per), one, { labels: [labels[i] ?? 0] });
-});
+const single: number[] = [];
+for (let k = 0; k < Math.max(3, Math.floor(iters / 10)); k++) {
+  single.push(await time(async () => {
+    for (let i = 0; i < (dims[0] ?? 1); i++) await grad.run(data.subarray(i * per, (i + 1) * per), one, { labels: [labels[i] ?? 0] });
+  }));
+}
 const fm = median(f);
 const bm = median(b);
 console.log(`model ${modelPath}`);
-console.log(`batch ${dims[0]}, ${wrt.length} differentiated initializers (${args.includes("--baked") ? "baked in" : "fed as inputs"}), ${iters * 3} timed runs each`);
+console.log(`batch ${dims[0]}, ${wrt.length} differentiated initializers (${args.includes("--baked") ? "baked in" : "fed as inputs"}), ${iters} timed runs each, alternating`);
 console.log(`forward  median ${fm.toFixed(1)} ms`);
 console.log(`backward median ${bm.toFixed(1)} ms (forward + loss + gradients)`);
 console.log(`ratio backward/forward = ${(bm / fm).toFixed(2)}x (goal <= 3.5x)`);

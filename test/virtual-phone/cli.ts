@@ -4,6 +4,7 @@
  * Connects them to the adb server (started if needed) and prints their serials; Ctrl-C stops them.
  */
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { VirtualPhone } from './adbd.js';
 
@@ -53,9 +54,17 @@ for (let i = 0; i < Number(values.count); i++) {
   process.stdout.write(`${phone.serial}\t${phone.profile.props['ro.product.model']}\tdata: ${phone.dataDir}\n`);
 }
 process.stderr.write(`adb server port ${port}; Ctrl-C to stop.\n`);
+const serverUp = (): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port: Number(port) });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
 const stop = async (): Promise<void> => {
+  // `adb disconnect` would start a new server if it is gone; only ask a running one.
+  const up = await serverUp();
   for (const p of phones) {
-    await adb(['disconnect', p.serial]);
+    if (up) await adb(['disconnect', p.serial]);
     await p.stop();
   }
   process.exit(0);

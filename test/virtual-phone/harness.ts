@@ -34,7 +34,7 @@ export async function startAdbServer(port = 15000 + Math.floor(Math.random() * 5
   const adb = (args: string[], timeoutMs = 30_000): Promise<string> =>
     new Promise((resolve, reject) => {
       execFile('adb', ['-P', String(port), ...args], { env, timeout: timeoutMs }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`adb ${args.join(' ')} failed: ${stderr || err.message}`));
+        if (err) reject(new Error(`adb ${args.join(' ')} failed: ${stdout}${stderr}${err.message}`));
         else resolve(`${stdout}${stderr}`);
       });
     });

@@ -118,7 +118,10 @@ export const useSweepStore = defineStore('sweep', {
           live.overall = { done: ev.doneRuns, total: ev.totalRuns };
           live.stages.compress.total = ev.variants;
           live.stages.evaluate.total = ev.variants;
-          live.stages.push.total = ev.totalRuns;
+          // Only phones get the model pushed; this computer benchmarks in place.
+          live.stages.push.total = ev.targets.some((t) => t.device !== 'host')
+            ? Math.round((ev.totalRuns * ev.targets.filter((t) => t.device !== 'host').length) / Math.max(1, ev.targets.length))
+            : 0;
           live.stages.benchmark.total = ev.totalRuns;
           log(ev.resumed ? `Resumed: ${ev.doneRuns} of ${ev.totalRuns} runs already done.` : `Started: ${ev.variants} variants, ${ev.totalRuns} benchmark runs.`);
           break;

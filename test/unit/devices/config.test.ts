@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { resolveAdbServer } from '../../../src/main/engine/devices/adb-server.js';
 import { resolveRunner, versionWarning } from '../../../src/main/engine/devices/runners.js';
 import { makeRunnersDir } from '../../virtual-phone/harness.js';
@@ -21,6 +21,7 @@ describe('adb server address', () => {
 describe('runner registry', () => {
   it('finds the runner for the first matching ABI, with its libraries, version and content hash', async () => {
     const dir = makeRunnersDir('1.22.0');
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const r = await resolveRunner(['x86_64', 'arm64-v8a'], { runnersDir: dir });
     expect(r.abi).toBe('arm64-v8a');
     expect(r.files.map((f) => f.name)).toEqual(['libQnnGpu.so', 'libQnnHtp.so', 'libQnnSystem.so', 'libonnxruntime.so', 'onnxruntime_perf_test']);
@@ -37,9 +38,11 @@ describe('runner registry', () => {
     expect(versionWarning(null)?.code).toBe('RUNNER_UNSUPPORTED');
     expect(versionWarning('1.23.1')).toBeNull();
     const dir = makeRunnersDir('1.23.0');
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     expect((await resolveRunner(['arm64-v8a'], { runnersDir: dir })).warnings[0]?.message).toContain('1.23.0');
     await expect(resolveRunner(['armeabi-v7a'], { runnersDir: dir })).rejects.toMatchObject({ code: 'RUNNER_MISSING' });
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'pqv-none-'));
+    onTestFinished(() => fs.rmSync(empty, { recursive: true, force: true }));
     await expect(resolveRunner(['arm64-v8a'], { runnersDir: empty })).rejects.toMatchObject({ code: 'RUNNER_MISSING' });
     const saved = process.env.PQV_RUNNERS;
     delete process.env.PQV_RUNNERS;

@@ -89,7 +89,7 @@ describe('pqv quantize', () => {
   it('--json reports sizes, params and the per-layer sensitivity table', async () => {
     const out = join(dir, 'cli-static.onnx');
     const { code, stdout } = await cli([
-      'quantize', DEMO_MODEL, '-o', out, '--mode', 'int8-static', '--calib', DEMO_CALIB, '--samples', '16', '--keep-float', '2', '--json',
+      'quantize', DEMO_MODEL, '-o', out, '--mode', 'int8-static', '--calib', DEMO_CALIB, '--samples', '8', '--keep-float', '2', '--json',
     ]);
     expect(code).toBe(0);
     const r = JSON.parse(stdout) as QuantizeReport;

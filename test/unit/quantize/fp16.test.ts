@@ -58,7 +58,7 @@ describe('fp16 on the ViT fixtures', () => {
     const big = f.input.map((v) => v * 400); // drives the residual stream to ViT-outlier magnitudes
     const pows = f.model.graph?.node.filter((n) => n.opType === 'Pow').map((n) => n.output[0] as string) ?? [];
     const source = { id: 'outlier', count: 1, async *batches() { yield { data: big, dims: [1, 3, 224, 224] }; } };
-    const stats = await collectStats(f.model, pows, source, { histogram: false });
+    const stats = await collectStats(f.model, pows, source, { kind: 'minmax' });
     const worst = Math.max(...[...stats.values()].map((s) => s.max));
     expect(worst).toBeGreaterThan(65504); // a float16 Pow would produce +Inf here
     const safe = await convertToFp16(f.model);

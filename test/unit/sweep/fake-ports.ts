@@ -36,8 +36,6 @@ export function makeWorld(opts: { delayMs?: number } = {}): FakeWorld {
   const dir = mkdtempSync(join(tmpdir(), 'pqv-sweep-'));
   const modelPath = join(dir, 'model.onnx');
   writeFileSync(modelPath, 'BASE-MODEL-BYTES');
-  const dataDir = join(dir, 'data');
-  writeFileSync(join(dir, 'placeholder'), '');
   const calls = { compress: [] as string[], evaluate: [] as string[], bench: [] as string[] };
   const devices = new Map<string, SweepDevice>();
   const unplugOnNextBench = new Set<string>();

@@ -34,7 +34,8 @@ export async function pushFile(client: AdbClient, serial: string, localPath: str
   const detail = path.basename(localPath);
   let transfer: Awaited<ReturnType<ReturnType<AdbClient['getDevice']>['push']>>;
   try {
-    transfer = await client.getDevice(serial).push(fs.createReadStream(localPath), remotePath, opts.mode ?? 0o644);
+    // A large read buffer lets adbkit emit many 64 KiB DATA packets per read event.
+    transfer = await client.getDevice(serial).push(fs.createReadStream(localPath, { highWaterMark: 1024 * 1024 }), remotePath, opts.mode ?? 0o644);
   } catch (e) {
     throw mapPushError(e, serial);
   }
@@ -47,6 +48,10 @@ export async function pushFile(client: AdbClient, serial: string, localPath: str
       transfer.cancel();
       reject(new CancelledError());
     };
+    if (opts.signal?.aborted) {
+      onAbort();
+      return;
+    }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     transfer.on('progress', (s: { bytesTransferred: number }) => opts.onProgress?.({ stage: 'push', done: s.bytesTransferred, total, detail, device: serial }));
     transfer.on('end', () => {

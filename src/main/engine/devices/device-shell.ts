@@ -61,6 +61,11 @@ export async function runShell(client: AdbClient, serial: string, command: strin
       finish(() => reject(new PqvError('BENCH_FAILED', `A command on ${serial} did not finish within ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s.`, { serial })));
       stream.destroy?.();
     }, opts.timeoutMs ?? 600_000);
+    // The signal may have fired while the shell was being opened.
+    if (opts.signal?.aborted) {
+      onAbort();
+      return;
+    }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     stream.on('data', (b: Buffer) => {
       chunks.push(b);

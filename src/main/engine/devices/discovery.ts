@@ -133,7 +133,7 @@ export class DeviceWatcher extends EventEmitter {
         busy = true;
         client
           .listDevices()
-          .then((list) => {
+          .then((list: Array<{ id: string; type: string }>) => {
             if (this.stopped) return;
             const seen = new Set(list.map((d) => d.id));
             for (const d of list) this.update(toInfo(d, server));

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { create } from '@bufbuild/protobuf';
-import { ValueInfoProtoSchema, type ModelProto } from 'onnx-buf';
+import { ValueInfoProtoSchema, type ModelProto, type NodeProto } from 'onnx-buf';
 import { PqvError, throwIfAborted } from '../../../common/errors.js';
 import type { LongOperationOptions } from '../../../common/progress.js';
 import type { PreprocessConfig } from '../../../common/types/evaluate.js';
@@ -15,8 +15,10 @@ import { imageBatches } from '../evaluate/batches.js';
 import { balancedSubset, loadDataset } from '../evaluate/dataset.js';
 import { serializeModel } from '../onnx/model-io.js';
 import { createSession, ort } from '../onnx/session.js';
-import { TensorStats, DEFAULT_BINS } from './calibrators.js';
-import { cloneModel, runtimeInputs } from './model-utils.js';
+import { TensorStats, DEFAULT_BINS, tailSize, type StatsJson } from './calibrators.js';
+import { makeNode, uniqueNamer } from '../onnx/graph.js';
+import { DataType, makeFloat32Tensor, makeInt64Tensor } from '../onnx/tensor.js';
+import { cloneModel, runtimeInputs, untypedShapeValueInfo } from './model-utils.js';
 
 /** One batch of model input. */
 export interface InputBatch {
@@ -93,9 +95,74 @@ export function calibrationModel(model: ModelProto, tensors: readonly string[]):
 
 /** Options of `collectStats`. */
 export interface CollectOptions extends LongOperationOptions {
-  /** Build |x| histograms (needed by percentile and entropy). Default true. */
-  histogram?: boolean;
+  /**
+   * Statistics to gather:
+   * - `minmax`: min/max reduced inside the calibration graph (ReduceMin/ReduceMax; only scalars leave ORT);
+   * - `tail`: min/max plus the largest |x| values (Abs + TopK in the graph) for an exact `percentile`;
+   * - `histogram`: whole tensors copied out and binned (|x| histogram, needed by entropy). Default.
+   */
+  kind?: 'minmax' | 'tail' | 'histogram';
+  /** Percentile the tail must serve (kind `tail`). Default 99.999. */
+  percentile?: number;
   bins?: number;
+}
+
+const FRACTION_INPUT = 'pqv_calibration_tail_fraction';
+
+interface ReducedOutputs {
+  min: string;
+  max: string;
+  top?: string;
+  size?: string;
+}
+
+/**
+ * Calibration copy computing per-tensor reductions in the graph: min, max and, with `tail`, the k largest
+ * |x| where k = min(size, floor(size · f) + 1) and f is fed per batch (so k covers the whole-run tail).
+ */
+export function reducedCalibrationModel(model: ModelProto, tensors: readonly string[], tail: boolean): { model: ModelProto; outputs: Map<string, ReducedOutputs> } {
+  const m = cloneModel(model);
+  const g = m.graph;
+  if (!g) throw new PqvError('MODEL_INVALID', 'The model has no graph.');
+  const fresh = uniqueNamer(g);
+  const outputs = new Map<string, ReducedOutputs>();
+  const nodes: NodeProto[] = [];
+  const flat = fresh('pqv_calibration_flat_shape');
+  const one = fresh('pqv_calibration_one');
+  const kShape = fresh('pqv_calibration_k_shape');
+  if (tail) {
+    g.initializer.push(makeInt64Tensor(flat, [1], [-1]), makeFloat32Tensor(one, [], [1]), makeInt64Tensor(kShape, [1], [1]));
+    g.input.push(untypedShapeValueInfo(FRACTION_INPUT, DataType.FLOAT));
+  }
+  for (const t of tensors) {
+    const o: ReducedOutputs = { min: fresh(`${t}_pqv_min`), max: fresh(`${t}_pqv_max`) };
+    nodes.push(makeNode('ReduceMin', [t], [o.min], { keepdims: 0 }, fresh(`${t}_pqv_ReduceMin`)));
+    nodes.push(makeNode('ReduceMax', [t], [o.max], { keepdims: 0 }, fresh(`${t}_pqv_ReduceMax`)));
+    if (tail) {
+      const n = (x: string): string => fresh(`${t}_pqv_${x}`);
+      const [abs, fl, size, sizeF, kf, kfl, kp1, kmin, k64, k1, idx] = ['abs', 'flat', 'size', 'sizef', 'kf', 'kfloor', 'kp1', 'kmin', 'k64', 'k', 'topk_indices'].map(n) as string[] as [string, string, string, string, string, string, string, string, string, string, string];
+      o.top = n('top');
+      o.size = size;
+      nodes.push(
+        makeNode('Abs', [t], [abs], {}, n('Abs')),
+        makeNode('Reshape', [abs, flat], [fl], {}, n('Reshape')),
+        makeNode('Size', [t], [size], {}, n('Size')),
+        makeNode('Cast', [size], [sizeF], { to: DataType.FLOAT }, n('Cast')),
+        makeNode('Mul', [sizeF, FRACTION_INPUT], [kf], {}, n('Mul')),
+        makeNode('Floor', [kf], [kfl], {}, n('Floor')),
+        makeNode('Add', [kfl, one], [kp1], {}, n('Add')),
+        makeNode('Min', [kp1, sizeF], [kmin], {}, n('Min')),
+        makeNode('Cast', [kmin], [k64], { to: DataType.INT64 }, n('CastK')),
+        makeNode('Reshape', [k64, kShape], [k1], {}, n('ReshapeK')),
+        makeNode('TopK', [fl, k1], [o.top, idx], { largest: 1, sorted: 1 }, n('TopK')),
+      );
+    }
+    outputs.set(t, o);
+  }
+  g.node.push(...nodes);
+  g.output = [];
+  for (const o of outputs.values()) for (const x of [o.min, o.max, o.top, o.size]) if (x) g.output.push(create(ValueInfoProtoSchema, { name: x }));
+  return { model: m, outputs };
 }
 
 /** Run the calibration copy over the source and accumulate statistics of every tensor. */
@@ -107,23 +174,40 @@ export async function collectStats(
 ): Promise<Map<string, TensorStats>> {
   const inputName = runtimeInputs(model)[0]?.name;
   if (!inputName) throw new PqvError('MODEL_INVALID', 'The model has no runtime input to calibrate.');
-  const session = await createSession(calibrationModel(model, tensors));
-  const stats = new Map<string, TensorStats>(tensors.map((t) => [t, new TensorStats(opts.bins ?? DEFAULT_BINS, opts.histogram ?? true)]));
+  const kind = opts.kind ?? 'histogram';
+  const percentile = opts.percentile ?? 99.999;
+  const reduced = kind === 'histogram' ? undefined : reducedCalibrationModel(model, tensors, kind === 'tail');
+  const session = await createSession(reduced ? reduced.model : calibrationModel(model, tensors));
+  const stats = new Map<string, TensorStats>(tensors.map((t) => [t, new TensorStats(opts.bins ?? DEFAULT_BINS, kind === 'histogram')]));
   let done = 0;
   try {
     for await (const b of source.batches(opts.signal)) {
       throwIfAborted(opts.signal);
+      const samples = b.dims[0] ?? 1;
+      const feeds: Record<string, ort.Tensor> = { [inputName]: new ort.Tensor('float32', b.data, b.dims) };
+      if (kind === 'tail') feeds[FRACTION_INPUT] = new ort.Tensor('float32', Float32Array.of((source.count / samples) * (1 - percentile / 100)), []);
       let out: ort.InferenceSession.OnnxValueMapType;
       try {
-        out = await session.run({ [inputName]: new ort.Tensor('float32', b.data, b.dims) }, [...tensors]);
+        out = reduced ? await session.run(feeds) : await session.run(feeds, [...tensors]);
       } catch (e) {
         throw new PqvError('INFERENCE_FAILED', `Calibration inference failed: ${e instanceof Error ? e.message : String(e)}`);
       }
       for (const t of tensors) {
-        const v = out[t] as ort.Tensor | undefined;
-        if (v && v.type === 'float32') (stats.get(t) as TensorStats).add(v.data as Float32Array);
+        const st = stats.get(t) as TensorStats;
+        const r = reduced?.outputs.get(t);
+        if (!r) {
+          const v = out[t] as ort.Tensor | undefined;
+          if (v && v.type === 'float32') st.add(v.data as Float32Array);
+          continue;
+        }
+        const scalar = (name: string): number => Number(((out[name] as ort.Tensor).data as ArrayLike<number | bigint>)[0]);
+        st.addMinMax(scalar(r.min), scalar(r.max));
+        if (r.top && r.size) {
+          const n = scalar(r.size);
+          st.addTail((out[r.top] as ort.Tensor).data as Float32Array, n, tailSize(Math.round((n / samples) * source.count), percentile));
+        }
       }
-      done += b.dims[0] ?? 1;
+      done += samples;
       opts.onProgress?.({ stage: 'calibrate', done, total: source.count });
     }
   } finally {
@@ -138,14 +222,15 @@ export async function collectStats(
 interface CacheFile {
   version: 1;
   key: string;
-  tensors: Record<string, ReturnType<TensorStats['toJSON']>>;
+  tensors: Record<string, StatsJson>;
 }
 
-/** Cache key: model bytes, calibration data and the tensor list. */
-export function cacheKey(model: ModelProto, source: CalibrationSource, tensors: readonly string[]): string {
+/** Cache key: model bytes, calibration data, the tensor list and the kind of statistics. */
+export function cacheKey(model: ModelProto, source: CalibrationSource, tensors: readonly string[], kind = ''): string {
   const h = createHash('sha256');
   h.update(serializeModel(model));
   h.update(source.id);
+  h.update(kind);
   h.update([...tensors].sort().join('\n'));
   return h.digest('hex');
 }

@@ -51,7 +51,7 @@ function toHalfTensor(t: TensorProto, name: string): { tensor: TensorProto; clam
     if (v > FP16_MAX) { f[i] = FP16_MAX; clamped = true; } else if (v < -FP16_MAX) { f[i] = -FP16_MAX; clamped = true; }
   }
   const bits = float32ToFloat16(f);
-  return { tensor: makeRawTensor(name, DataType.FLOAT16, dimsOf(t), new Uint8Array(bits.buffer)), clamped };
+  return { tensor: makeRawTensor(name, DataType.FLOAT16, dimsOf(t), new Uint8Array(bits.buffer as ArrayBuffer)), clamped };
 }
 
 /** Convert a float32 model to float16. */

@@ -49,6 +49,8 @@ export interface QuantizeOptions extends LongOperationOptions {
   staticBatch?: boolean;
   /** Op types quantized by int8-static (default: the backend's list). */
   opTypes?: string[];
+  /** Measure the output SQNR on the check samples when calibration data is given. Default true. */
+  check?: boolean;
 }
 
 export interface QuantizeOutcome {
@@ -183,11 +185,13 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
     const tensors = planTensors(plan);
     clock('plan', t0);
     t0 = performance.now();
-    const key = o.rangesCache ? cacheKey(source, o.calibration, tensors) : '';
+    // minmax and percentile reduce inside the graph (fast); entropy needs whole-tensor histograms.
+    const kind = method === 'entropy' ? 'histogram' : method === 'percentile' ? 'tail' : 'minmax';
+    const key = o.rangesCache ? cacheKey(source, o.calibration, tensors, kind === 'tail' ? `tail:${percentile}` : kind) : '';
     let stats: Map<string, TensorStats> | undefined = o.rangesCache ? await readRangesCache(o.rangesCache, key) : undefined;
     settings.rangesFromCache = !!stats;
     if (!stats) {
-      stats = await collectStats(source, tensors, o.calibration, { histogram: method !== 'minmax' || !!o.rangesCache, signal: o.signal, onProgress: o.onProgress });
+      stats = await collectStats(source, tensors, o.calibration, { kind, percentile, signal: o.signal, onProgress: o.onProgress });
       if (o.rangesCache) await writeRangesCache(o.rangesCache, key, stats);
     }
     clock('calibrate', t0);
@@ -201,7 +205,7 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
       t0 = performance.now();
       const batches = await firstBatches(o.calibration, o.checkSamples ?? 16, o.signal);
       const reference = await modelOutputs(source, batches);
-      const rows = await layerSensitivity(source, types, ranges, cfg, plan, batches, reference, o);
+      const rows = await layerSensitivity(source, types, ranges, cfg, batches, reference, o);
       keptFloat = pickKeepFloat(rows, o.keepFloat);
       sensitivity = rows.map((r) => ({ node: r.id, opType: r.opType, sqnrDb: r.sqnrDb, keptFloat: keptFloat.includes(r.id) }));
       clock('sensitivity', t0);
@@ -222,7 +226,7 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
   settings.staticBatch = staticBatch;
 
   let outputSqnrDb: number | undefined;
-  if (o.calibration) {
+  if (o.calibration && (o.check ?? true)) {
     const t0 = performance.now();
     const batches = await firstBatches(o.calibration, o.checkSamples ?? 16, o.signal);
     const single = staticBatch ? splitSamples(batches) : batches;

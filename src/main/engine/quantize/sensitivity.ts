@@ -6,9 +6,10 @@ import type { ModelProto } from 'onnx-buf';
 import { throwIfAborted } from '../../../common/errors.js';
 import type { LongOperationOptions } from '../../../common/progress.js';
 import { removeDeadNodes } from '../onnx/graph.js';
-import { createSession, runFloat } from '../onnx/session.js';
+import { createSession, ort, runFloat } from '../onnx/session.js';
+import { DataType } from '../onnx/tensor.js';
 import type { InputBatch } from './calibration.js';
-import { cloneModel } from './model-utils.js';
+import { cloneModel, runtimeInputs, untypedShapeValueInfo } from './model-utils.js';
 import { sqnrDb } from './qdq-math.js';
 import { applyStatic, planStatic, type QuantTarget, type StaticQuantConfig } from './static-qdq.js';
 import type { TensorRange } from './types.js';
@@ -49,24 +50,51 @@ export interface SensitivityRow {
   sqnrDb: number;
 }
 
-/** SQNR of the output when only each planned layer is quantized (sorted most sensitive first). */
+/**
+ * SQNR of the output when only each planned layer is quantized (sorted most sensitive first).
+ * One "gated" model holds every layer's quantization behind a scalar gate input; feeding a one-hot gate
+ * vector quantizes exactly one layer, so a single session serves all layers.
+ */
 export async function layerSensitivity(
   model: ModelProto,
   types: Map<string, number>,
   ranges: ReadonlyMap<string, TensorRange>,
   cfg: StaticQuantConfig,
-  plan: readonly QuantTarget[],
   batches: readonly InputBatch[],
   reference: Float32Array,
   opts: LongOperationOptions = {},
 ): Promise<SensitivityRow[]> {
+  const m = cloneModel(model);
+  const g = m.graph;
+  const inputName = runtimeInputs(model)[0]?.name;
+  if (!g || !inputName) return [];
+  const gatedPlan = planStatic(m, types, cfg);
+  const gates = new Map(gatedPlan.map((t, i) => [t.id, `pqv_sensitivity_gate_${i}`]));
+  for (const name of gates.values()) g.input.push(untypedShapeValueInfo(name, DataType.FLOAT));
+  applyStatic(m, gatedPlan, ranges, cfg, undefined, gates);
+  removeDeadNodes(g);
+  const session = await createSession(m);
   const rows: SensitivityRow[] = [];
-  for (const [i, t] of plan.entries()) {
-    throwIfAborted(opts.signal);
-    const { model: m } = buildStatic(model, types, ranges, cfg, new Set([t.id]));
-    const out = await modelOutputs(m, batches);
-    rows.push({ id: t.id, opType: t.node.opType, sqnrDb: sqnrDb(reference, out) });
-    opts.onProgress?.({ stage: 'sensitivity', done: i + 1, total: plan.length, detail: t.id });
+  const zero = new ort.Tensor('float32', Float32Array.of(0), []);
+  const one = new ort.Tensor('float32', Float32Array.of(1), []);
+  try {
+    for (const [i, t] of gatedPlan.entries()) {
+      throwIfAborted(opts.signal);
+      const parts: Float32Array[] = [];
+      for (const b of batches) {
+        const feeds: Record<string, ort.Tensor> = { [inputName]: new ort.Tensor('float32', b.data, b.dims) };
+        for (const [id, name] of gates) feeds[name] = id === t.id ? one : zero;
+        const out = await session.run(feeds);
+        parts.push((out[session.outputNames[0] ?? ''] as ort.Tensor).data as Float32Array);
+      }
+      const joined = new Float32Array(reference.length);
+      let o = 0;
+      for (const p of parts) { joined.set(p, o); o += p.length; }
+      rows.push({ id: t.id, opType: t.node.opType, sqnrDb: sqnrDb(reference, joined) });
+      opts.onProgress?.({ stage: 'sensitivity', done: i + 1, total: gatedPlan.length, detail: t.id });
+    }
+  } finally {
+    await session.release();
   }
   return rows.sort((a, b) => a.sqnrDb - b.sqnrDb);
 }

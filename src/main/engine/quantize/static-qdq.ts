@@ -146,6 +146,7 @@ export function applyStatic(
   ranges: ReadonlyMap<string, TensorRange>,
   cfg: StaticQuantConfig,
   only?: ReadonlySet<string>,
+  gates?: ReadonlyMap<string, string>,
 ): number {
   const g = model.graph;
   if (!g) return 0;
@@ -157,6 +158,21 @@ export function applyStatic(
   if (wide) ensureOpset(model, MS_DOMAIN);
   const actQ = new Map<string, { dq: string; p: QParams }>();
   const added: NodeProto[] = [];
+  /**
+   * With `gates` (target id → scalar float input), a quantized input is blended instead of replaced:
+   * x + g·(dq − x), so one model measures any layer alone by feeding a one-hot gate vector.
+   */
+  const use = (targetId: string, original: string, dq: string): string => {
+    const gate = gates?.get(targetId);
+    if (!gate) return dq;
+    const d = fresh(`${dq}_delta`);
+    const gd = fresh(`${dq}_gated`);
+    const out = fresh(`${dq}_blend`);
+    added.push(makeNode('Sub', [dq, original], [d], {}, fresh(`${d}_Sub`)));
+    added.push(makeNode('Mul', [d, gate], [gd], {}, fresh(`${gd}_Mul`)));
+    added.push(makeNode('Add', [original, gd], [out], {}, fresh(`${out}_Add`)));
+    return out;
+  };
 
   const quantizeActivation = (x: string): { dq: string; p: QParams } | undefined => {
     const have = actQ.get(x);
@@ -195,7 +211,7 @@ export function applyStatic(
     g.initializer.push(makeFloat32Tensor(s, pDims, qw.params.map((p) => p.scale)));
     g.initializer.push(makeRawTensor(z, onnxTypeOf(cfg.weightType), pDims, encodeInts(qw.params.map((p) => p.zeroPoint), cfg.weightType)));
     const dq = fresh(`${base}_dequantized`);
-    const attrs = w.axis === undefined ? {} : { axis: w.axis };
+    const attrs: Record<string, number> = w.axis === undefined ? {} : { axis: w.axis };
     added.push(makeNode('DequantizeLinear', [qName, s, z], [dq], attrs, fresh(`${base}_DequantizeLinear`)));
     const v = { dq, params: qw.params };
     weightQ.set(key, v);
@@ -209,14 +225,14 @@ export function applyStatic(
       const x = n.input[slot];
       const q = x ? quantizeActivation(x) : undefined;
       if (!q) continue;
-      n.input[slot] = q.dq;
+      n.input[slot] = use(t.id, x as string, q.dq);
       acts.set(slot, q.p);
     }
     const wParams = new Map<number, QParams[]>();
     for (const w of t.weights) {
       const q = quantizeWeightInput(w);
       if (!q) continue;
-      n.input[w.slot] = q.dq;
+      n.input[w.slot] = use(t.id, w.name, q.dq);
       wParams.set(w.slot, q.params);
     }
     const xp = acts.get(0);
@@ -238,7 +254,7 @@ export function applyStatic(
         g.initializer.push(makeFloat32Tensor(s, perChannel ? [scales.length] : [], scales));
         const dq = fresh(`${biasName}_dequantized`);
         added.push(makeNode('DequantizeLinear', [qName, s], [dq], perChannel ? { axis: 0 } : {}, fresh(`${biasName}_DequantizeLinear`)));
-        n.input[t.biasSlot] = dq;
+        n.input[t.biasSlot] = use(t.id, biasName, dq);
       }
     }
   }
@@ -249,7 +265,8 @@ export function applyStatic(
       if (users.length === 0) continue;
       const q = quantizeActivation(o);
       if (!q) continue;
-      for (const u of users) u.input = u.input.map((x) => (x === o ? q.dq : x));
+      const v = use(t.id, o, q.dq);
+      for (const u of users) u.input = u.input.map((x) => (x === o ? v : x));
     }
   }
   g.node.push(...added);

@@ -66,6 +66,20 @@ function sizeChart(data: ReportData): string {
   })}</div>`;
 }
 
+/** One-paragraph findings for the cover: the fastest variant against the baseline, with accuracy. */
+function findings(data: ReportData): string {
+  const withSpeed = data.benchRows.filter((r) => r.speedup !== undefined);
+  if (withSpeed.length === 0) return '';
+  const best = withSpeed.reduce((a, b) => ((b.speedup ?? 0) > (a.speedup ?? 0) ? b : a));
+  const base = data.sweep?.rows.find((r) => r.isBaseline);
+  const acc =
+    best.top1 !== undefined
+      ? ` at ${pct(best.top1)} top-1${base?.top1 !== undefined ? ` (baseline ${pct(base.top1)})` : ''}`
+      : '';
+  const size = best.bytes !== undefined && base?.bytes ? `, ${(base.bytes / best.bytes).toFixed(1)}× smaller` : '';
+  return `<div class="finding"><b>Key result:</b> ${esc(best.label)} runs ${best.speedup!.toFixed(2)}× faster than the baseline on ${esc(best.device)} / ${esc(best.backend)} (p50 ${ms(best.p50Ms)} ms)${acc}${size}.</div>`;
+}
+
 function benchTable(rows: BenchRow[]): string {
   if (rows.length === 0) return '<p class="muted">No latency results.</p>';
   const body = rows
@@ -108,6 +122,8 @@ th { background: #f3f4f6; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr { break-inside: avoid; }
 .notes li { margin-bottom: 3px; }
+.keep { break-inside: avoid; }
+.finding { margin-top: 12px; background: #eef1fe; border-radius: 6px; padding: 8px 12px; color: #26328a; }
 .footer { margin-top: 18px; color: #9ca3af; font-size: 9px; }
 `;
 
@@ -132,18 +148,19 @@ export function renderReportHtml(data: ReportData): string {
     <dt>Dataset</dt><dd>${esc(data.dataset ?? (data.evalRows.length ? 'see accuracy table' : '—'))}</dd>
     ${settings}
   </dl>
+  ${findings(data)}
   <h2>Devices</h2>
   <ul class="devices">${shown.map((d) => `<li>${deviceLine(d, data)}</li>`).join('')}</ul>
 </section>
-<h2>Latency</h2>
-${data.benchRows.length ? latencyCharts(data.benchRows) : ''}
+<section class="keep"><h2>Latency</h2>
+${data.benchRows.length ? latencyCharts(data.benchRows) : ''}</section>
 ${benchTable(data.benchRows)}
-<h2>Accuracy</h2>
-${tradeoffChart(data)}
+<section class="keep"><h2>Accuracy</h2>
+${tradeoffChart(data) || evalTable(data)}</section>
+${tradeoffChart(data) ? evalTable(data) : ''}
 ${sizeChart(data)}
-${evalTable(data)}
-<h2>Notes</h2>
-${notes}
+<section class="keep"><h2>Notes</h2>
+${notes}</section>
 <div class="footer">PQV Studio report · ${data.runs.length} stored runs · latencies are averages over repeats of per-run percentiles.</div>
 </body></html>`;
 }

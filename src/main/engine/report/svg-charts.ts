@@ -8,7 +8,12 @@ import { paretoFront, type TradeoffPoint } from './pareto.js';
 export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+/** Tick label: no decimals when the tick step is whole. */
+function tickLabel(v: number, step: number): string {
+  if (Number.isInteger(step)) return v.toFixed(0);
+  const digits = step >= 1 ? 1 : Math.min(3, 1 - Math.floor(Math.log10(step)));
+  return v.toFixed(digits);
+}
 
 /** Round `max` up to a "nice" axis maximum and give 5 ticks. */
 function niceTicks(max: number): number[] {
@@ -53,9 +58,10 @@ export function groupedBarSvg(spec: BarChartSpec): string {
   const barW = Math.min(36, (groupW * 0.8) / Math.max(1, spec.series.length));
   const parts: string[] = [];
   parts.push(`<text x="${m.l}" y="18" font-size="13" font-weight="600" fill="${INK}">${esc(spec.title)}</text>`);
+  const yStep = (ticks[1] ?? 1) - (ticks[0] ?? 0);
   for (const t of ticks) {
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(t)}" y2="${y(t)}" stroke="${GRID}"/>`);
-    parts.push(`<text x="${m.l - 6}" y="${y(t) + 4}" font-size="10" text-anchor="end" fill="${MUTED}">${fmt(t)}</text>`);
+    parts.push(`<text x="${m.l - 6}" y="${y(t) + 4}" font-size="10" text-anchor="end" fill="${MUTED}">${tickLabel(t, yStep)}</text>`);
   }
   parts.push(
     `<text transform="translate(14 ${m.t + ph / 2}) rotate(-90)" font-size="11" text-anchor="middle" fill="${MUTED}">${esc(spec.yLabel)}</text>`,
@@ -109,18 +115,21 @@ export function tradeoffScatterSvg(spec: ScatterSpec): string {
   const ys = spec.points.map((p) => p.accuracy * 100);
   const xTicks = niceTicks(Math.max(0, ...xs) * 1.1);
   const xmax = xTicks[xTicks.length - 1] ?? 1;
-  const ylo = Math.max(0, Math.floor((Math.min(100, ...ys) - 5) / 5) * 5);
-  const yhi = Math.min(100, Math.ceil((Math.max(0, ...ys) + 2) / 5) * 5);
+  const span0 = Math.max(1, Math.max(0, ...ys) - Math.min(100, ...ys));
+  const yStep = span0 > 30 ? 10 : span0 > 12 ? 5 : span0 > 5 ? 2 : 1;
+  const ylo = Math.max(0, Math.floor((Math.min(100, ...ys) - yStep) / yStep) * yStep);
+  const yhi = Math.min(100, Math.ceil((Math.max(0, ...ys) + yStep / 2) / yStep) * yStep);
   const x = (v: number): number => m.l + (v / xmax) * pw;
   const y = (v: number): number => m.t + ph - ((v - ylo) / Math.max(1, yhi - ylo)) * ph;
   const parts: string[] = [];
   parts.push(`<text x="${m.l}" y="18" font-size="13" font-weight="600" fill="${INK}">${esc(spec.title)}</text>`);
-  for (let v = ylo; v <= yhi; v += Math.max(1, Math.round((yhi - ylo) / 5))) {
+  for (let v = ylo; v <= yhi; v += yStep) {
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(v)}" y2="${y(v)}" stroke="${GRID}"/>`);
     parts.push(`<text x="${m.l - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end" fill="${MUTED}">${v}%</text>`);
   }
+  const xStep = (xTicks[1] ?? 1) - (xTicks[0] ?? 0);
   for (const t of xTicks) {
-    parts.push(`<text x="${x(t)}" y="${m.t + ph + 16}" font-size="10" text-anchor="middle" fill="${MUTED}">${fmt(t)}</text>`);
+    parts.push(`<text x="${x(t)}" y="${m.t + ph + 16}" font-size="10" text-anchor="middle" fill="${MUTED}">${tickLabel(t, xStep)}</text>`);
   }
   parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${m.t + ph}" y2="${m.t + ph}" stroke="${MUTED}"/>`);
   parts.push(`<text x="${m.l + pw / 2}" y="${H - 6}" font-size="11" text-anchor="middle" fill="${MUTED}">p50 latency (ms)</text>`);
@@ -138,7 +147,10 @@ export function tradeoffScatterSvg(spec: ScatterSpec): string {
     const cx = x(p.latency);
     const cy = y(p.accuracy * 100);
     parts.push(`<circle cx="${cx}" cy="${cy}" r="${on ? 6 : 4.5}" fill="${on ? FRONT : seriesColor(0)}" fill-opacity="0.85"/>`);
-    parts.push(`<text x="${cx + 8}" y="${cy - 6}" font-size="10" fill="${INK}">${esc(p.label)}</text>`);
+    const right = cx > m.l + pw * 0.8;
+    parts.push(
+      `<text x="${right ? cx - 8 : cx + 8}" y="${cy - 6}" font-size="10" text-anchor="${right ? 'end' : 'start'}" fill="${INK}">${esc(p.label)}</text>`,
+    );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(spec.title)}">${parts.join('')}</svg>`;
 }

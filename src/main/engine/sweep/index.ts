@@ -68,7 +68,7 @@ function background(launch: (onCreated: (id: string) => void) => Promise<SweepRe
 }
 
 /** The sweep service over the results database of the user-data folder (opened on first use). */
-export function createSweepEngine(opts: { store?: SweepStore; variantsDir?: string } = {}): SweepEngineApi {
+export function createSweepEngine(opts: { store?: SweepStore; variantsDir?: string; ports?: RunSweepOptions['ports'] } = {}): SweepEngineApi {
   let store = opts.store;
   const getStore = (): SweepStore => (store ??= SqliteSweepStore.open());
   const base = (o: SweepEngineRunOptions): RunSweepOptions => ({
@@ -76,6 +76,7 @@ export function createSweepEngine(opts: { store?: SweepStore; variantsDir?: stri
     signal: o.signal,
     onEvent: o.onEvent,
     ...(opts.variantsDir ? { variantsDir: opts.variantsDir } : {}),
+    ...(opts.ports ? { ports: opts.ports } : {}),
   });
   return {
     start: (spec, o) => background((onCreated) => runSweep(spec, { ...base(o), onCreated })),

@@ -13,13 +13,13 @@ export interface DemoPaths {
 
 /** Variants of the demo preset (the baseline is added by the plan). */
 export const DEMO_VARIANTS: VariantSpec[] = [
-  { prune: { method: 'l2', target: 'all', ratio: 0.3 } },
+  { prune: { method: 'l2', target: 'mlp', ratio: 0.3 } },
   { quant: { mode: 'int8-static', profile: 'cpu' } },
-  { prune: { method: 'l2', target: 'all', ratio: 0.3 }, quant: { mode: 'int8-static', profile: 'cpu' } },
+  { prune: { method: 'l2', target: 'mlp', ratio: 0.3 }, quant: { mode: 'int8-static', profile: 'cpu' } },
   { quant: { mode: 'fp16' } },
 ];
 
-/** The demo preset: baseline, L2-pruned 30 %, int8 static, pruned + int8, fp16 on host + every phone. */
+/** The demo preset: baseline, L2-pruned MLP 30 %, int8 static, pruned + int8, fp16 on host + every phone. */
 export function demoPreset(demo: DemoPaths): SweepSpec {
   return {
     name: 'Demo sweep: Fashion-MNIST DeiT',

@@ -95,6 +95,8 @@ async function run(sweepId: string, ports: EnginePorts, opts: RunSweepOptions, r
   };
   activeSweeps.add(sweepId);
   store.updateSweep(sweepId, { state: 'running' });
+  const cfg = store.getSweep(sweepId)?.config;
+  if (cfg) store.updateSweep(sweepId, { config: { ...cfg, pid: process.pid } });
   let result: Awaited<ReturnType<typeof executeSweep>> | 'failed' = 'failed';
   let error: ReturnType<typeof sweepError> | undefined;
   try {

@@ -1,7 +1,8 @@
 /**
  * `SweepStore` over the SQLite results store: the sweep's plan and built variants live in `sweeps.config_json`,
  * variants in `variants` (by content hash), and every run in `runs`, keyed by (sweep, kind, variant, device,
- * backend) so a run recorded again replaces the old row. A run's `model_sha256` is the benchmarked file's hash.
+ * backend) so a run recorded again replaces the old row. A run's `model_sha256` is the sweep's base model (so
+ * exports name the model), its `variant_id` the variant that was measured.
  */
 import type { BenchResult } from '../../../common/types/bench.js';
 import type { EvalResult } from '../../../common/types/evaluate.js';
@@ -28,6 +29,8 @@ function isSweepConfig(c: unknown): c is ConfigJson {
 
 export class SqliteSweepStore implements SweepStore {
   private readonly variantIds = new Map<string, number>();
+  private readonly variantShas = new Map<number, string>();
+  private readonly modelShas = new Map<string, string>();
 
   constructor(readonly results: ResultsStore) {}
 
@@ -110,13 +113,23 @@ export class SqliteSweepStore implements SweepStore {
     return v?.id ?? null;
   }
 
+  private modelSha(sweepId: string, fallback: string): string {
+    let sha = this.modelShas.get(sweepId);
+    if (!sha) {
+      sha = this.getSweep(sweepId)?.config.modelSha256 ?? fallback;
+      this.modelShas.set(sweepId, sha);
+    }
+    return sha;
+  }
+
   saveRun(sweepId: string, run: StoredRun): void {
     const variantId = this.variantId(run.variantSha256);
     this.results.recordRun({
       sweepId,
       variantId,
       kind: run.kind,
-      modelSha256: run.variantSha256,
+      // Without a variant row the run's own file hash is the only link to what was measured.
+      modelSha256: variantId === null ? run.variantSha256 : this.modelSha(sweepId, run.variantSha256),
       device: run.device,
       backend: run.backend,
       status: run.status,
@@ -131,11 +144,21 @@ export class SqliteSweepStore implements SweepStore {
     }
   }
 
+  private variantSha(id: number | null, fallback: string): string {
+    if (id === null) return fallback;
+    let sha = this.variantShas.get(id);
+    if (!sha) {
+      sha = this.results.getVariant(id)?.sha256 ?? fallback;
+      this.variantShas.set(id, sha);
+    }
+    return sha;
+  }
+
   listRuns(sweepId: string): StoredRun[] {
     return this.results.listRuns({ sweepId }).map((r) => {
       const run: StoredRun = {
         kind: r.kind,
-        variantSha256: r.modelSha256,
+        variantSha256: this.variantSha(r.variantId, r.modelSha256),
         device: r.device,
         backend: r.backend as StoredRun['backend'],
         status: r.status,

@@ -21,6 +21,8 @@ export interface StoredSweepConfig {
   builds: Record<string, VariantBuild>;
   /** Variants whose build failed, by spec key. */
   buildErrors: Record<string, SweepError>;
+  /** Process running the sweep (to tell a sweep running elsewhere from one that was killed). */
+  pid?: number;
 }
 
 export interface StoredSweep {

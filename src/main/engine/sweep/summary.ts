@@ -10,9 +10,20 @@ import { storedRunKey, type StoredRun, type StoredSweep, type SweepStore } from 
 /** Sweeps running in this process; a stored `running` sweep not in here was interrupted (crash, kill). */
 export const activeSweeps = new Set<string>();
 
-/** The state to show: `running` sweeps that no process runs any more are `interrupted`. */
+function processAlive(pid: number | undefined): boolean {
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** The state to show: `running` sweeps that no process runs any more (crash, kill) are `interrupted`. */
 export function effectiveState(s: StoredSweep): SweepState {
-  return s.state === 'running' && !activeSweeps.has(s.id) ? 'interrupted' : s.state;
+  if (s.state !== 'running' || activeSweeps.has(s.id) || processAlive(s.config.pid)) return s.state;
+  return 'interrupted';
 }
 
 /** Summary of one stored sweep. Throws SWEEP_NOT_FOUND for an unknown id. */
