@@ -68,7 +68,11 @@ async function measure(title: string, serials: string[], ports?: Partial<EngineP
   for (let round = 0; round < rounds; round++) {
     for (const n of counts) {
       const t0 = performance.now();
-      const res = await runSweep(spec(serials.slice(0, n)), { store: new MemorySweepStore(), variantsDir, ...(ports ? { ports } : {}) });
+      const res = await runSweep(spec(serials.slice(0, n)), {
+        store: new MemorySweepStore(),
+        variantsDir,
+        ...(ports ? { ports } : {}),
+      });
       const wallMs = performance.now() - t0;
       if (res.counts.ok !== res.counts.total) throw new Error(`sweep on ${n} phones: ${res.counts.failed} runs failed`);
       samples.get(n)!.push(wallMs);
@@ -88,9 +92,13 @@ async function measure(title: string, serials: string[], ports?: Partial<EngineP
 
 /** Start one virtual phone in its own process; resolves with its serial. */
 function startPhone(port: number): Promise<{ serial: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/virtual-phone/cli.ts'), '--count', '1', '--adb-port', String(port)], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'test/virtual-phone/cli.ts'), '--count', '1', '--adb-port', String(port)],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   return new Promise((resolvePhone, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.once('line', (line) => resolvePhone({ serial: line.split('\t')[0]!, child }));
@@ -105,7 +113,10 @@ async function adbMode(): Promise<void> {
   const phones: Array<{ serial: string; child: ChildProcess }> = [];
   try {
     for (let i = 0; i < maxPhones; i++) phones.push(await startPhone(server.port));
-    await measure(`Virtual phones over adb (${values.runs} runs/benchmark, ${values.threads} thread(s))`, phones.map((p) => p.serial));
+    await measure(
+      `Virtual phones over adb (${values.runs} runs/benchmark, ${values.threads} thread(s))`,
+      phones.map((p) => p.serial),
+    );
   } finally {
     for (const p of phones) p.child.kill('SIGINT');
     await server.stop();
@@ -116,8 +127,21 @@ async function simulatedMode(): Promise<void> {
   const serials = Array.from({ length: maxPhones }, (_, i) => `SIM${i + 1}`);
   const simMs = Number(values['sim-ms']);
   const result = (serial: string, backend: Backend): BenchResult => ({
-    device: serial, backend, initMs: 50, firstMs: 20, meanMs: 10, p50Ms: 10, p90Ms: 11, p99Ms: 12, minMs: 9, maxMs: 13,
-    stdMs: 0.5, peakRssBytes: 1e8, runs: Number(values.runs), warmup: 3, threads: Number(values.threads),
+    device: serial,
+    backend,
+    initMs: 50,
+    firstMs: 20,
+    meanMs: 10,
+    p50Ms: 10,
+    p90Ms: 11,
+    p99Ms: 12,
+    minMs: 9,
+    maxMs: 13,
+    stdMs: 0.5,
+    peakRssBytes: 1e8,
+    runs: Number(values.runs),
+    warmup: 3,
+    threads: Number(values.threads),
   });
   const ports: Partial<EnginePorts> = {
     listDevices: async () => serials.map((serial) => ({ serial, state: 'device', backends: ['cpu'] })),

@@ -30,7 +30,10 @@ const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (isRoot && onPath('apt-get')) {
   console.log(`pretest: installing ${missing.join(', ')} …`);
-  const r = spawnSync('sh', ['-c', command], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const r = spawnSync('sh', ['-c', command], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   missing = missingPackages();
   if (r.status === 0 && missing.length === 0) {
     console.log('pretest: system dependencies installed.');

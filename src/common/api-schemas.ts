@@ -66,9 +66,13 @@ export function parseApiRequest<M extends ApiMethod>(method: M, raw: unknown): A
   const result = schema.safeParse(raw ?? {});
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`);
-    throw new PqvError('INVALID_ARGUMENT', `Invalid arguments for ${method}: ${issues.join('; ')}. Fix them and retry.`, {
-      issues,
-    });
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      `Invalid arguments for ${method}: ${issues.join('; ')}. Fix them and retry.`,
+      {
+        issues,
+      },
+    );
   }
   return result.data;
 }

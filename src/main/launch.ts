@@ -19,7 +19,11 @@ export function electronBinary(env: NodeJS.ProcessEnv = process.env): string {
   const pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
   const pathFile = join(pkgDir, 'path.txt');
   const exe = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : '';
-  const full = env.ELECTRON_OVERRIDE_DIST_PATH ? join(env.ELECTRON_OVERRIDE_DIST_PATH, exe || 'electron') : exe ? join(pkgDir, 'dist', exe) : '';
+  const full = env.ELECTRON_OVERRIDE_DIST_PATH
+    ? join(env.ELECTRON_OVERRIDE_DIST_PATH, exe || 'electron')
+    : exe
+      ? join(pkgDir, 'dist', exe)
+      : '';
   if (!full || !existsSync(full)) throw new Error('the Electron binary is not installed');
   return full;
 }
@@ -42,7 +46,8 @@ export function electronUnavailableReason(
   resolveBinary: () => string = () => electronBinary(env),
 ): string | null {
   if (env.PQV_BROWSER === '1') return 'browser mode was requested (PQV_BROWSER=1)';
-  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return 'there is no display (DISPLAY/WAYLAND_DISPLAY are not set)';
+  if (platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY)
+    return 'there is no display (DISPLAY/WAYLAND_DISPLAY are not set)';
   let binary: string;
   try {
     binary = resolveBinary();
@@ -59,7 +64,8 @@ export function electronUnavailableReason(
 }
 
 async function ensureDesktopBuilt(root: string): Promise<void> {
-  if (existsSync(join(root, 'out', 'main', 'index.js')) && existsSync(join(root, 'out', 'preload', 'index.cjs'))) return;
+  if (existsSync(join(root, 'out', 'main', 'index.js')) && existsSync(join(root, 'out', 'preload', 'index.cjs')))
+    return;
   process.stdout.write('Building the desktop app (first start)…\n');
   const { build } = await import('electron-vite');
   await build({ root, configFile: join(root, 'electron.vite.config.ts'), logLevel: 'warn' });

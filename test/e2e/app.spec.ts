@@ -9,7 +9,9 @@ import { ROOT, launchBrowser, startApp, type App } from './harness.js';
 interface CanvasLike {
   width: number;
   height: number;
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+  getContext(
+    kind: '2d',
+  ): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
 }
 
 let app: App;
@@ -54,7 +56,11 @@ describe('browser mode', () => {
   it('refuses API calls without the token', async () => {
     const res = await fetch(`${app.origin}/api/app.info`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(401);
-    const ok = await fetch(`${app.origin}/api/app.info`, { method: 'POST', body: '{}', headers: { Authorization: `Bearer ${app.token}` } });
+    const ok = await fetch(`${app.origin}/api/app.info`, {
+      method: 'POST',
+      body: '{}',
+      headers: { Authorization: `Bearer ${app.token}` },
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -115,14 +121,15 @@ describe('browser mode', () => {
     expect(text).toContain('Latency on host');
     expect(text).toMatch(new RegExp(`host\\s+host\\s+${p50.replace('.', '\\.')}\\s`));
   });
-
 });
 
 describe('upload and sweep', () => {
   it('uploads a model file into the data folder and inspects it', async () => {
     await page.getByTestId('nav-model').click();
     await page.getByTestId('upload-input').setInputFiles(`${ROOT}/resources/demo/fmnist-deit-op17.onnx`);
-    await expect.poll(async () => page.getByTestId('model-path').inputValue()).toBe(`${app.home}/uploads/fmnist-deit-op17.onnx`);
+    await expect
+      .poll(async () => page.getByTestId('model-path').inputValue())
+      .toBe(`${app.home}/uploads/fmnist-deit-op17.onnx`);
     await page.getByTestId('model-summary').waitFor();
     expect(await page.getByTestId('summary-params').textContent()).toBe('2.68 M');
   });
@@ -140,7 +147,9 @@ describe('upload and sweep', () => {
     await page.getByTestId('sweep-filter').fill('int8');
     await expect.poll(async () => table.locator('tbody tr').count()).toBe(1);
     await page.getByTestId('export-pdf').click();
-    await expect.poll(async () => (await page.getByTestId('report-file').getAttribute('data-path')) ?? '', { timeout: 120_000 }).toMatch(/pqv-report-sw-/);
+    await expect
+      .poll(async () => (await page.getByTestId('report-file').getAttribute('data-path')) ?? '', { timeout: 120_000 })
+      .toMatch(/pqv-report-sw-/);
     const path = (await page.getByTestId('report-file').getAttribute('data-path')) ?? '';
     const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
     expect(text).toContain('Sweep report: Quick sweep');

@@ -24,11 +24,15 @@ export interface App {
 /** Start browser mode and resolve once it prints its URL. */
 export async function startApp(extraEnv: Record<string, string> = {}): Promise<App> {
   const home = mkdtempSync(join(tmpdir(), 'pqv-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main/server/main.ts'), '--port', '0'], {
-    cwd: ROOT,
-    env: { ...process.env, PQV_HOME: home, PQV_PORT: '', ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src/main/server/main.ts'), '--port', '0'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PQV_HOME: home, PQV_PORT: '', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

@@ -66,16 +66,28 @@ export const sweepSpecSchema = z
       if (v.label === undefined) return;
       const prev = seen.get(v.label);
       if (prev !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['variants', i, 'label'], message: `duplicate label (also variants.${prev}.label)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variants', i, 'label'],
+          message: `duplicate label (also variants.${prev}.label)`,
+        });
       }
       seen.set(v.label, i);
       if (v.label === 'baseline' && (v.prune || v.quant)) {
-        ctx.addIssue({ code: 'custom', path: ['variants', i, 'label'], message: '"baseline" is reserved for the unmodified model' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variants', i, 'label'],
+          message: '"baseline" is reserved for the unmodified model',
+        });
       }
     });
     spec.variants.forEach((v, i) => {
       if (v.quant?.profile && v.quant.mode === 'fp16') {
-        ctx.addIssue({ code: 'custom', path: ['variants', i, 'quant', 'profile'], message: 'fp16 takes no backend profile' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variants', i, 'quant', 'profile'],
+          message: 'fp16 takes no backend profile',
+        });
       }
     });
   });

@@ -140,9 +140,33 @@ export interface VariantBuild {
 
 /** Live events of a running sweep. */
 export type SweepEngineEvent =
-  | { type: 'started'; sweepId: string; resumed: boolean; variants: number; targets: PlannedTarget[]; totalRuns: number; doneRuns: number }
-  | { type: 'stage'; stage: SweepStage; state: 'start' | 'done' | 'failed'; variant: string; device?: string; backend?: Backend; detail?: string }
-  | { type: 'progress'; scope: 'overall' | 'device' | 'host'; device?: string; done: number; total: number; etaMs?: number; detail?: string }
+  | {
+      type: 'started';
+      sweepId: string;
+      resumed: boolean;
+      variants: number;
+      targets: PlannedTarget[];
+      totalRuns: number;
+      doneRuns: number;
+    }
+  | {
+      type: 'stage';
+      stage: SweepStage;
+      state: 'start' | 'done' | 'failed';
+      variant: string;
+      device?: string;
+      backend?: Backend;
+      detail?: string;
+    }
+  | {
+      type: 'progress';
+      scope: 'overall' | 'device' | 'host';
+      device?: string;
+      done: number;
+      total: number;
+      etaMs?: number;
+      detail?: string;
+    }
   | { type: 'variant-built'; build: VariantBuild; cached: boolean }
   | { type: 'variant-evaluated'; variant: string; key: string; top1: number; top5: number; n: number }
   | { type: 'variant-failed'; variant: string; key: string; error: SweepError }

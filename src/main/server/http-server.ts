@@ -58,7 +58,11 @@ function sameToken(a: string | null, b: string): boolean {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -87,9 +91,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 /** Keep letters, digits, dot, dash, underscore; make it an .onnx/.data file name. */
 export function safeUploadName(name: string | null): string {
-  const base = basename(name ?? '').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '');
+  const base = basename(name ?? '')
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, '');
   if (!base || !/\.(onnx|data|bin)$/i.test(base)) {
-    throw new PqvError('INVALID_ARGUMENT', 'Upload an ONNX model file (.onnx), or its external data file (.data/.bin).');
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      'Upload an ONNX model file (.onnx), or its external data file (.data/.bin).',
+    );
   }
   return base;
 }
@@ -189,7 +198,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== '/api/events' || !allowedHosts.has(req.headers.host ?? '') || !sameToken(tokenFrom(req), token)) {
+    if (
+      url.pathname !== '/api/events' ||
+      !allowedHosts.has(req.headers.host ?? '') ||
+      !sameToken(tokenFrom(req), token)
+    ) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;

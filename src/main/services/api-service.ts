@@ -98,7 +98,10 @@ export class ApiService {
   }
 
   /** Run `body` as a job: progress events tagged with the job id, a finished event at the end. */
-  private async job<T>(jobId: string | undefined, body: (signal: AbortSignal, jobId: string) => Promise<T>): Promise<T> {
+  private async job<T>(
+    jobId: string | undefined,
+    body: (signal: AbortSignal, jobId: string) => Promise<T>,
+  ): Promise<T> {
     const j = this.jobs.begin(jobId);
     try {
       const out = await body(j.signal, j.jobId);
@@ -149,7 +152,12 @@ export class ApiService {
       const out = await run();
       return await this.engine.store.saveRun({ ...base, ...out, createdAt, status: 'ok' });
     } catch (e) {
-      await this.engine.store.saveRun({ ...base, createdAt, status: isCancelled(e) ? 'cancelled' : 'failed', error: serializeError(e) });
+      await this.engine.store.saveRun({
+        ...base,
+        createdAt,
+        status: isCancelled(e) ? 'cancelled' : 'failed',
+        error: serializeError(e),
+      });
       throw e;
     }
   }
@@ -168,7 +176,9 @@ export class ApiService {
     const live = await this.engine.listDevices();
     const known = this.engine.knownDevices();
     const devices = [...serials].map(
-      (s) => live.find((d) => d.serial === s) ?? known.find((d) => d.serial === s) ?? { serial: s, state: 'unknown' as const },
+      (s) =>
+        live.find((d) => d.serial === s) ??
+        known.find((d) => d.serial === s) ?? { serial: s, state: 'unknown' as const },
     );
     return { ...results, devices };
   }
@@ -208,7 +218,8 @@ export class ApiService {
     const handlers: Handlers = {
       'app.info': async () => this.appInfo(),
       'model.inspect': async ({ path }) => {
-        if (!existsSync(path)) throw new PqvError('FILE_NOT_FOUND', `No file at ${path}. Check the path or upload the model.`);
+        if (!existsSync(path))
+          throw new PqvError('FILE_NOT_FOUND', `No file at ${path}. Check the path or upload the model.`);
         const summary = await this.engine.inspectModel(path);
         this.recent.touch(path);
         return summary;
@@ -218,7 +229,13 @@ export class ApiService {
       'bench.run': (req) =>
         this.job(req.jobId, (signal, jobId) =>
           this.recordRun(
-            { kind: 'bench', modelPath: req.modelPath, modelName: basename(req.modelPath), device: req.device, backend: req.backend },
+            {
+              kind: 'bench',
+              modelPath: req.modelPath,
+              modelName: basename(req.modelPath),
+              device: req.device,
+              backend: req.backend,
+            },
             async () => {
               const opts = { runs: req.runs, warmup: req.warmup, threads: req.threads };
               const op = { signal, onProgress: this.progress(jobId) };
@@ -299,7 +316,12 @@ export class ApiService {
       started.done
         .then(() => this.emit({ type: 'job.finished', jobId: j.jobId, status: j.signal.aborted ? 'cancelled' : 'ok' }))
         .catch((e: unknown) =>
-          this.emit({ type: 'job.finished', jobId: j.jobId, status: isCancelled(e) ? 'cancelled' : 'failed', error: serializeError(e) }),
+          this.emit({
+            type: 'job.finished',
+            jobId: j.jobId,
+            status: isCancelled(e) ? 'cancelled' : 'failed',
+            error: serializeError(e),
+          }),
         )
         .finally(() => {
           j.end();

@@ -16,6 +16,7 @@ import { benchOnHost } from '../engine/bench/host-bench.js';
 import { evaluateModel } from '../engine/evaluate/evaluate.js';
 import { ResultsStore } from '../engine/store/results-store.js';
 import { createSweepEngine } from '../engine/sweep/index.js';
+import { benchOnDevice, listDevices, watchDevices } from '../engine/devices/index.js';
 import { JsonlRunStore, SqliteRunStore } from './run-store.js';
 
 /** Stores runs; the service writes one record per bench/eval run. */
@@ -62,44 +63,13 @@ export interface Engine {
   features: { devices: boolean; sweep: boolean; store: boolean };
 }
 
-type Mod = Record<string, unknown>;
-
-/** Import an engine module that may not be present in this build; null when it is absent. */
-async function optionalImport(spec: string): Promise<Mod | null> {
-  try {
-    return (await import(spec)) as Mod;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return null;
-    throw e;
-  }
-}
-
-function fn<T>(mod: Mod | null, name: string): T | null {
-  const f = mod?.[name];
-  return typeof f === 'function' ? (f as T) : null;
-}
-
-function missing(what: string): never {
-  throw new PqvError('INTERNAL', `${what} is not available in this build of PQV Studio.`);
-}
-
 /** Host-only device list, used when the device layer is not available. */
 function hostOnly(): DeviceInfo[] {
   return [{ serial: 'host', state: 'host' }];
 }
 
-// Module paths are kept in variables so this file builds while a module is still being written.
-const MODULES = {
-  devices: '../engine/devices/index.js',
-};
-
 /** Load the engine modules present in this build and adapt them to `Engine`. */
 export async function loadEngine(): Promise<Engine> {
-  const devMod = await optionalImport(MODULES.devices);
-  const benchDevice = fn<Engine['benchOnDevice']>(devMod, 'benchOnDevice');
-  const listDevices = fn<() => Promise<DeviceInfo[]>>(devMod, 'listDevices');
-  const watchDevices = fn<Engine['watchDevices']>(devMod, 'watchDevices');
   let results: ResultsStore | null = null;
   let store: RunStore;
   try {
@@ -114,16 +84,19 @@ export async function loadEngine(): Promise<Engine> {
   return {
     inspectModel: (p) => inspectModel(p),
     benchOnHost: (p, o, op) => benchOnHost(p, o, op),
-    benchOnDevice: (s, p, b, o, op) => (benchDevice ? benchDevice(s, p, b, o, op) : missing('On-device benchmarking')),
-    evaluateModel: (p, o, op) => evaluateModel({ modelPath: p, dataDir: o.dataDir, limit: o.limit, batchSize: o.batchSize }, op),
+    benchOnDevice: (s, p, b, o, op) => benchOnDevice(s, p, b, o, op),
+    evaluateModel: (p, o, op) =>
+      evaluateModel({ modelPath: p, dataDir: o.dataDir, limit: o.limit, batchSize: o.batchSize }, op),
     knownDevices: () =>
       results
-        ? results.listDevices().map((d) => ({ serial: d.serial, state: 'unknown' as const, facts: d.facts as DeviceInfo['facts'] }))
+        ? results
+            .listDevices()
+            .map((d) => ({ serial: d.serial, state: 'unknown' as const, facts: d.facts as DeviceInfo['facts'] }))
         : [],
-    listDevices: async () => withHost(listDevices ? await listDevices() : []),
-    watchDevices: (cb) => (watchDevices ? watchDevices((list) => cb(withHost(list))) : () => undefined),
+    listDevices: async () => withHost(await listDevices()),
+    watchDevices: (cb) => watchDevices((list) => cb(withHost(list))),
     store,
     sweeps: createSweepEngine(),
-    features: { devices: !!listDevices, sweep: true, store: results !== null },
+    features: { devices: true, sweep: true, store: results !== null },
   };
 }

@@ -2,7 +2,15 @@
  * Electron client: calls go through the preload bridge (`window.pqv`), which forwards them over IPC.
  */
 import { deserializeError } from '../../common/errors';
-import type { ApiClient, ApiEventListener, ApiMethod, ApiRequest, ApiResponse, PreloadBridge, ReportFile } from '../../common/api';
+import type {
+  ApiClient,
+  ApiEventListener,
+  ApiMethod,
+  ApiRequest,
+  ApiResponse,
+  PreloadBridge,
+  ReportFile,
+} from '../../common/api';
 
 export class BridgeApiClient implements ApiClient {
   readonly mode = 'electron' as const;

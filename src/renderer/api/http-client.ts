@@ -3,7 +3,16 @@
  * (`/api/events`), reconnecting after drops. The token comes from the page URL (`?token=`).
  */
 import { deserializeError } from '../../common/errors';
-import type { ApiClient, ApiEvent, ApiEventListener, ApiMethod, ApiRequest, ApiResponse, ApiResult, ReportFile } from '../../common/api';
+import type {
+  ApiClient,
+  ApiEvent,
+  ApiEventListener,
+  ApiMethod,
+  ApiRequest,
+  ApiResponse,
+  ApiResult,
+  ReportFile,
+} from '../../common/api';
 
 export class HttpApiClient implements ApiClient {
   readonly mode = 'browser' as const;

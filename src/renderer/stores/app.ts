@@ -60,7 +60,8 @@ export const useAppStore = defineStore('app', {
   actions: {
     async init(client: ApiClient | null): Promise<void> {
       if (!client) {
-        this.fatal = 'This page needs the access token. Open the address printed by PQV Studio when it started (it ends with ?token=…).';
+        this.fatal =
+          'This page needs the access token. Open the address printed by PQV Studio when it started (it ends with ?token=…).';
         return;
       }
       this.client = markRaw(client);
@@ -162,7 +163,10 @@ export const useAppStore = defineStore('app', {
         'bench',
         label,
         (jobId) => this.api().call('bench.run', { ...req, jobId }),
-        (r) => (r.bench ? `p50 ${r.bench.p50Ms.toFixed(2)} ms · p90 ${r.bench.p90Ms.toFixed(2)} ms · init ${r.bench.initMs.toFixed(0)} ms` : ''),
+        (r) =>
+          r.bench
+            ? `p50 ${r.bench.p50Ms.toFixed(2)} ms · p90 ${r.bench.p90Ms.toFixed(2)} ms · init ${r.bench.initMs.toFixed(0)} ms`
+            : '',
       );
     },
     runEval(req: Omit<EvalRunRequest, 'jobId'>) {
@@ -171,7 +175,10 @@ export const useAppStore = defineStore('app', {
         'eval',
         label,
         (jobId) => this.api().call('eval.run', { ...req, jobId }),
-        (r) => (r.eval ? `top-1 ${(r.eval.top1 * 100).toFixed(2)}% · top-5 ${(r.eval.top5 * 100).toFixed(2)}% on ${r.eval.n} images` : ''),
+        (r) =>
+          r.eval
+            ? `top-1 ${(r.eval.top1 * 100).toFixed(2)}% · top-5 ${(r.eval.top5 * 100).toFixed(2)}% on ${r.eval.n} images`
+            : '',
       );
     },
     async cancelJob(id: string): Promise<void> {

@@ -73,7 +73,8 @@ export const useSweepStore = defineStore('sweep', {
       const jobId = newJobId('sweep');
       try {
         const { sweepId } = await useAppStore().api().call('sweep.start', { config: spec, jobId });
-        if (!this.live || this.live.sweepId !== sweepId) this.live = this.newLive(sweepId, jobId, spec.variants.length + 1);
+        if (!this.live || this.live.sweepId !== sweepId)
+          this.live = this.newLive(sweepId, jobId, spec.variants.length + 1);
         await this.loadList();
         await this.open(sweepId);
       } catch (e) {
@@ -120,10 +121,16 @@ export const useSweepStore = defineStore('sweep', {
           live.stages.evaluate.total = ev.variants;
           // Only phones get the model pushed; this computer benchmarks in place.
           live.stages.push.total = ev.targets.some((t) => t.device !== 'host')
-            ? Math.round((ev.totalRuns * ev.targets.filter((t) => t.device !== 'host').length) / Math.max(1, ev.targets.length))
+            ? Math.round(
+                (ev.totalRuns * ev.targets.filter((t) => t.device !== 'host').length) / Math.max(1, ev.targets.length),
+              )
             : 0;
           live.stages.benchmark.total = ev.totalRuns;
-          log(ev.resumed ? `Resumed: ${ev.doneRuns} of ${ev.totalRuns} runs already done.` : `Started: ${ev.variants} variants, ${ev.totalRuns} benchmark runs.`);
+          log(
+            ev.resumed
+              ? `Resumed: ${ev.doneRuns} of ${ev.totalRuns} runs already done.`
+              : `Started: ${ev.variants} variants, ${ev.totalRuns} benchmark runs.`,
+          );
           break;
         }
         case 'stage': {
@@ -131,14 +138,22 @@ export const useSweepStore = defineStore('sweep', {
           if (ev.state === 'start') s.started += 1;
           if (ev.state === 'done') s.done += 1;
           if (ev.state === 'failed') s.failed += 1;
-          s.detail = [ev.variant, ev.device, ev.backend].filter(Boolean).join(' · ') + (ev.detail ? ` — ${ev.detail}` : '');
+          s.detail =
+            [ev.variant, ev.device, ev.backend].filter(Boolean).join(' · ') + (ev.detail ? ` — ${ev.detail}` : '');
           break;
         }
         case 'progress': {
-          if (ev.scope === 'overall') live.overall = { done: ev.done, total: ev.total, etaMs: ev.etaMs, detail: ev.detail };
+          if (ev.scope === 'overall')
+            live.overall = { done: ev.done, total: ev.total, etaMs: ev.etaMs, detail: ev.detail };
           else {
             const key = ev.device ?? 'host';
-            live.devices[key] = { ...live.devices[key], done: ev.done, total: ev.total, etaMs: ev.etaMs, detail: ev.detail };
+            live.devices[key] = {
+              ...live.devices[key],
+              done: ev.done,
+              total: ev.total,
+              etaMs: ev.etaMs,
+              detail: ev.detail,
+            };
           }
           break;
         }
@@ -152,7 +167,9 @@ export const useSweepStore = defineStore('sweep', {
           log(`${ev.variant} failed: ${ev.error.message}`);
           break;
         case 'run-finished':
-          log(`${ev.label} on ${ev.run.device}/${ev.run.backend}: ${ev.run.status === 'ok' ? `p50 ${ev.run.p50Ms?.toFixed(2)} ms` : ev.run.status}`);
+          log(
+            `${ev.label} on ${ev.run.device}/${ev.run.backend}: ${ev.run.status === 'ok' ? `p50 ${ev.run.p50Ms?.toFixed(2)} ms` : ev.run.status}`,
+          );
           break;
         case 'device-lost':
           live.devices[ev.device] = { ...(live.devices[ev.device] ?? { done: 0, total: 0 }), lost: true };

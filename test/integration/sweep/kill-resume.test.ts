@@ -25,7 +25,11 @@ interface RunRow {
 function runsOf(home: string, sweepId: string): RunRow[] {
   const db = new Database(join(home, 'pqv.db'), { readonly: true });
   try {
-    return db.prepare('SELECT id, kind, variant_id, device, backend, status, started_at FROM runs WHERE sweep_id = ? ORDER BY id').all(sweepId) as RunRow[];
+    return db
+      .prepare(
+        'SELECT id, kind, variant_id, device, backend, status, started_at FROM runs WHERE sweep_id = ? ORDER BY id',
+      )
+      .all(sweepId) as RunRow[];
   } finally {
     db.close();
   }
@@ -44,7 +48,11 @@ describe('pqv sweep: kill and resume', () => {
         calibDataset: join(demo, 'data/calib'),
         evalLimit: 40,
         calibLimit: 16,
-        variants: [{ quant: { mode: 'int8-dynamic' } }, { quant: { mode: 'fp16' } }, { prune: { method: 'l1', target: 'mlp', ratio: 0.5 } }],
+        variants: [
+          { quant: { mode: 'int8-dynamic' } },
+          { quant: { mode: 'fp16' } },
+          { prune: { method: 'l1', target: 'mlp', ratio: 0.5 } },
+        ],
         targets: { devices: 'host' },
         bench: { runs: 5, warmup: 1 },
       }),
@@ -53,7 +61,10 @@ describe('pqv sweep: kill and resume', () => {
     const cli = join(root, 'bin/pqv.mjs');
 
     // First attempt: killed right after the first benchmark is recorded.
-    const child = spawn(process.execPath, [cli, 'sweep', '--config', config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'sweep', '--config', config], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     const sweepId = await new Promise<string>((resolveId, reject) => {
       let id = '';
@@ -77,12 +88,22 @@ describe('pqv sweep: kill and resume', () => {
     expect(before.filter((r) => r.kind === 'eval')).toHaveLength(4);
 
     const list = spawnSync(process.execPath, [cli, 'sweep', '--list', '--json'], { env, encoding: 'utf8' });
-    expect((JSON.parse(list.stdout) as Array<{ id: string; status: string }>).find((s) => s.id === sweepId)?.status).toBe('paused');
+    expect(
+      (JSON.parse(list.stdout) as Array<{ id: string; status: string }>).find((s) => s.id === sweepId)?.status,
+    ).toBe('paused');
 
     // Resume: finishes the rest from the variants cache.
-    const resumed = spawnSync(process.execPath, [cli, 'sweep', '--resume', sweepId, '--json'], { env, encoding: 'utf8', timeout: 180_000 });
+    const resumed = spawnSync(process.execPath, [cli, 'sweep', '--resume', sweepId, '--json'], {
+      env,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
     expect(resumed.status, resumed.stderr).toBe(0);
-    const out = JSON.parse(resumed.stdout) as { state: string; counts: { total: number; ok: number }; rows: Array<{ label: string; top1?: number }> };
+    const out = JSON.parse(resumed.stdout) as {
+      state: string;
+      counts: { total: number; ok: number };
+      rows: Array<{ label: string; top1?: number }>;
+    };
     expect(out.state).toBe('done');
     expect(out.counts).toMatchObject({ total: 4, ok: 4 });
     expect(out.rows.map((r) => r.label)).toEqual(['baseline', 'int8-dynamic', 'fp16', 'l1-mlp-50']);

@@ -1,12 +1,14 @@
 /**
- * The sweep on two virtual phones behind a private, real adb server: one phone is unplugged mid-sweep; its run is
- * recorded as failed with a device error, retried when the phone is plugged back in, and both phones finish.
+ * The sweep on two virtual phones behind a private, real adb server: one phone is unplugged mid-sweep (`adb
+ * disconnect` right before its second benchmark); its run is recorded as failed with a device error, retried when
+ * the phone is plugged back in, and both phones finish.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepEngineEvent } from '../../../src/common/types/sweep.js';
+import { realPorts } from '../../../src/main/engine/sweep/engine-ports.js';
 import { runSweep } from '../../../src/main/engine/sweep/runner.js';
 import { SqliteSweepStore } from '../../../src/main/engine/sweep/sqlite-store.js';
 import { VirtualPhone } from '../../virtual-phone/adbd.js';
@@ -41,7 +43,8 @@ describe('sweep on virtual phones', () => {
     const home = mkdtempSync(join(tmpdir(), 'pqv-sweep-vphone-'));
     const store = SqliteSweepStore.open(join(home, 'pqv.db'));
     const events: SweepEngineEvent[] = [];
-    let unplugged = false;
+    const real = realPorts();
+    let benchesOnA = 0;
     try {
       const res = await runSweep(
         {
@@ -58,13 +61,16 @@ describe('sweep on virtual phones', () => {
           store,
           variantsDir: join(home, 'variants'),
           devicePollMs: 250,
+          ports: {
+            // Pull phone A's cable right before its second benchmark.
+            benchDevice: async (serial, ...rest) => {
+              if (serial === a.serial && ++benchesOnA === 2) await server.adb(['disconnect', a.serial]);
+              return real.benchDevice(serial, ...rest);
+            },
+          },
           onEvent: (e) => {
             events.push(e);
-            // Pull phone A's cable after its first finished run; plug it back in once the sweep noticed.
-            if (!unplugged && e.type === 'run-finished' && e.run.device === a.serial && e.run.status === 'ok') {
-              unplugged = true;
-              a.unplug();
-            }
+            // Plug it back in once the sweep noticed.
             if (e.type === 'device-lost' && e.device === a.serial) setTimeout(() => void connectPhone(server, a), 500);
           },
         },
@@ -78,10 +84,14 @@ describe('sweep on virtual phones', () => {
       const lost = events.filter((e) => e.type === 'device-lost');
       expect(lost.map((e) => e.type === 'device-lost' && e.device)).toEqual([a.serial]);
       expect(events.some((e) => e.type === 'device-back' && e.device === a.serial)).toBe(true);
-      const marked = events.filter((e) => e.type === 'run-finished' && e.run.device === a.serial && e.run.status === 'failed');
+      const marked = events.filter(
+        (e) => e.type === 'run-finished' && e.run.device === a.serial && e.run.status === 'failed',
+      );
       expect(marked).toHaveLength(1);
       expect(marked[0]).toMatchObject({ run: { error: { code: expect.stringMatching(/^DEVICE_/) } } });
-      const okOnB = events.filter((e) => e.type === 'run-finished' && e.run.device === b.serial && e.run.status === 'ok');
+      const okOnB = events.filter(
+        (e) => e.type === 'run-finished' && e.run.device === b.serial && e.run.status === 'ok',
+      );
       expect(okOnB).toHaveLength(3);
       // Stored: one row per (variant, device, backend); the failed mark was replaced by the retry's result.
       const rows = store.listRuns(res.sweepId).filter((r) => r.kind === 'bench');

@@ -1,10 +1,19 @@
 /**
  * Range estimators on synthetic data: MinMax exact, Percentile on a known distribution, Entropy clipping a
- * heavy tail, and the adaptive histogram's exact bin merging.
+ * heavy tail, the adaptive histogram's exact bin merging, and the in-graph reductions (min/max, top-k of |x|)
+ * against whole-tensor statistics.
  */
 import { describe, expect, it } from 'vitest';
-import { TensorStats, entropyThreshold, percentileThreshold, rangeOf } from '../../../src/main/engine/quantize/calibrators.js';
-import { normalGenerator } from '../../../src/main/engine/quantize/calibration.js';
+import { createSession, ort } from '../../../src/main/engine/onnx/session.js';
+import {
+  TensorStats, entropyThreshold, percentileFromTail, percentileThreshold, rangeOf, tailSize,
+} from '../../../src/main/engine/quantize/calibrators.js';
+import { calibrationModel, collectStats, normalGenerator, randomSource } from '../../../src/main/engine/quantize/calibration.js';
+import { probeTensorTypes } from '../../../src/main/engine/quantize/model-utils.js';
+import { profileOf } from '../../../src/main/engine/quantize/profiles.js';
+import { staticConfigFor } from '../../../src/main/engine/quantize/quantize.js';
+import { planStatic, planTensors } from '../../../src/main/engine/quantize/static-qdq.js';
+import { loadFixture } from './helpers.js';
 
 describe('TensorStats', () => {
   it('MinMax is the exact observed range over several batches', () => {
@@ -83,5 +92,52 @@ describe('entropy (KL divergence)', () => {
     s.add(Array.from({ length: 20_000 }, (_, i) => (i % 2000) / 2000)); // uniform, no tail
     const t = entropyThreshold(s.counts, s.top, 128);
     expect(t).toBeGreaterThan(0.9 * s.top);
+  });
+});
+
+describe('exact percentile from the largest values', () => {
+  it('keeps the k largest over batches and reads the percentile from them', () => {
+    const s = new TensorStats(16, false);
+    const all = Array.from({ length: 1000 }, (_, i) => i + 1); // |x| = 1..1000
+    for (let b = 0; b < 4; b++) {
+      const batch = all.slice(b * 250, (b + 1) * 250);
+      const top = Float32Array.from(batch).sort().reverse().slice(0, tailSize(1000, 99));
+      s.addTail(top, 250, tailSize(1000, 99));
+    }
+    expect(s.tailTotal).toBe(1000);
+    expect(tailSize(1000, 99)).toBe(11);
+    // at most 1 % (10 values) may exceed the threshold: 991..1000 exceed 990
+    expect(percentileFromTail(s.tail, s.tailTotal, 99)).toBe(990);
+    expect(percentileFromTail(s.tail, s.tailTotal, 100)).toBe(1000);
+  });
+
+  it('in-graph reductions (ReduceMin/Max, Abs+TopK) agree with whole-tensor statistics', async () => {
+    const f = await loadFixture('timm-vit-op17');
+    const types = await probeTensorTypes(f.model);
+    const tensors = planTensors(planStatic(f.model, types, staticConfigFor(profileOf('cpu'), { mode: 'int8-static' }))).slice(0, 6);
+    const source = randomSource([3, 224, 224], 6, 4, 4); // batches of 4 and 2
+    const full = await collectStats(f.model, tensors, source, { kind: 'histogram' });
+    const tail = await collectStats(f.model, tensors, source, { kind: 'tail', percentile: 99.9 });
+    // exact reference percentile: copy every value out and sort
+    const values = new Map<string, number[]>(tensors.map((t) => [t, []]));
+    const session = await createSession(calibrationModel(f.model, tensors));
+    for await (const b of source.batches()) {
+      const out = await session.run({ pixel_values: new ort.Tensor('float32', b.data, b.dims) }, tensors);
+      for (const t of tensors) {
+        const list = values.get(t) ?? [];
+        for (const v of (out[t] as ort.Tensor).data as Float32Array) list.push(Math.abs(v));
+      }
+    }
+    await session.release();
+    for (const t of tensors) {
+      const a = full.get(t);
+      const b = tail.get(t);
+      if (!a || !b) throw new Error(`missing ${t}`);
+      expect([b.min, b.max]).toEqual([a.min, a.max]);
+      const sorted = (values.get(t) ?? []).sort((x, y) => y - x);
+      const k = tailSize(sorted.length, 99.9);
+      expect(b.tailTotal).toBe(sorted.length);
+      expect(rangeOf(b, 'percentile', { percentile: 99.9 }).max).toBe(Math.min(a.max, sorted[k - 1] as number));
+    }
   });
 });

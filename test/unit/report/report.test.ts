@@ -7,14 +7,48 @@ import { CSV_COLUMNS, runsToCsv } from '../../../src/main/engine/report/tables.j
 import type { HostInfo, RunEntry } from '../../../src/common/api.js';
 import type { BenchResult } from '../../../src/common/types/bench.js';
 
-const host: HostInfo = { hostname: 'box', platform: 'linux', arch: 'x64', osRelease: '6', cpuModel: 'Test CPU', cpuCount: 8, totalMemBytes: 16 * 2 ** 30 };
+const host: HostInfo = {
+  hostname: 'box',
+  platform: 'linux',
+  arch: 'x64',
+  osRelease: '6',
+  cpuModel: 'Test CPU',
+  cpuCount: 8,
+  totalMemBytes: 16 * 2 ** 30,
+};
 
 function bench(p50: number, p90: number, peak = 100 * 2 ** 20): BenchResult {
-  return { device: 'host', backend: 'host', initMs: 50, firstMs: 5, meanMs: p50 + 0.5, p50Ms: p50, p90Ms: p90, p99Ms: p90 + 1, minMs: p50 - 1, maxMs: p90 + 2, stdMs: 0.3, peakRssBytes: peak, runs: 20, warmup: 2, threads: 0 };
+  return {
+    device: 'host',
+    backend: 'host',
+    initMs: 50,
+    firstMs: 5,
+    meanMs: p50 + 0.5,
+    p50Ms: p50,
+    p90Ms: p90,
+    p99Ms: p90 + 1,
+    minMs: p50 - 1,
+    maxMs: p90 + 2,
+    stdMs: 0.3,
+    peakRssBytes: peak,
+    runs: 20,
+    warmup: 2,
+    threads: 0,
+  };
 }
 
 function run(id: string, partial: Partial<RunEntry>): RunEntry {
-  return { id, kind: 'bench', createdAt: '2026-01-01T00:00:00.000Z', modelPath: '/m/a.onnx', modelName: 'a.onnx', device: 'host', backend: 'host', status: 'ok', ...partial };
+  return {
+    id,
+    kind: 'bench',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    modelPath: '/m/a.onnx',
+    modelName: 'a.onnx',
+    device: 'host',
+    backend: 'host',
+    status: 'ok',
+    ...partial,
+  };
 }
 
 describe('report data', () => {
@@ -26,7 +60,12 @@ describe('report data', () => {
       run('1', { bench: bench(2, 4, 100 * 2 ** 20) }),
       run('0', { status: 'failed', error: { code: 'BENCH_FAILED', message: 'crashed' } }),
     ];
-    const data = buildReportData({ runs, devices: [{ serial: 'host', state: 'host' }], host, generatedAt: new Date(0) });
+    const data = buildReportData({
+      runs,
+      devices: [{ serial: 'host', state: 'host' }],
+      host,
+      generatedAt: new Date(0),
+    });
     expect(data.benchRows).toHaveLength(1);
     const row = data.benchRows[0]!;
     expect(row.repeats).toBe(2);
@@ -62,13 +101,24 @@ describe('charts', () => {
   });
 
   it('draws one bar per value and a whisker where p90 is above p50', () => {
-    const svg = groupedBarSvg({ title: 't', categories: ['a', 'b'], series: [{ name: 's', values: [1, 2], upper: [1.5, null] }], yLabel: 'ms' });
+    const svg = groupedBarSvg({
+      title: 't',
+      categories: ['a', 'b'],
+      series: [{ name: 's', values: [1, 2], upper: [1.5, null] }],
+      yLabel: 'ms',
+    });
     expect(svg.match(/<rect x=/g)?.length).toBe(2 + 1); // two bars + one legend swatch
     expect(svg.match(/stroke-width="1.2"/g)?.length).toBe(2); // one whisker: stem + cap
   });
 
   it('highlights front points in the scatter', () => {
-    const svg = tradeoffScatterSvg({ title: 't', points: [{ label: 'a', latency: 1, accuracy: 0.9 }, { label: 'b', latency: 2, accuracy: 0.8 }] });
+    const svg = tradeoffScatterSvg({
+      title: 't',
+      points: [
+        { label: 'a', latency: 1, accuracy: 0.9 },
+        { label: 'b', latency: 2, accuracy: 0.8 },
+      ],
+    });
     expect(svg.match(/r="6"/g)?.length).toBe(1);
     expect(svg.match(/r="4.5"/g)?.length).toBe(1);
   });

@@ -5,13 +5,41 @@ import type { Engine } from '../../../src/main/services/engine-adapter.js';
 import { JsonlRunStore } from '../../../src/main/services/run-store.js';
 
 export function fakeBench(p50: number): BenchResult {
-  return { device: 'host', backend: 'host', initMs: 10, firstMs: 2, meanMs: p50, p50Ms: p50, p90Ms: p50 * 1.5, p99Ms: p50 * 2, minMs: p50 / 2, maxMs: p50 * 3, stdMs: 0.1, peakRssBytes: 1e8, runs: 3, warmup: 1, threads: 1 };
+  return {
+    device: 'host',
+    backend: 'host',
+    initMs: 10,
+    firstMs: 2,
+    meanMs: p50,
+    p50Ms: p50,
+    p90Ms: p50 * 1.5,
+    p99Ms: p50 * 2,
+    minMs: p50 / 2,
+    maxMs: p50 * 3,
+    stdMs: 0.1,
+    peakRssBytes: 1e8,
+    runs: 3,
+    warmup: 1,
+    threads: 1,
+  };
 }
 
 /** `slowBench`: the bench waits until aborted (for cancellation tests). */
 export function fakeEngine(dir: string, opts: { slowBench?: boolean } = {}): Engine {
   return {
-    inspectModel: async (path) => ({ path, opset: 17, irVersion: 8, producer: 'test', inputs: [], outputs: [], params: 42, bytes: 7, ops: { MatMul: 2 }, externalData: false, sha256: 'ab' }),
+    inspectModel: async (path) => ({
+      path,
+      opset: 17,
+      irVersion: 8,
+      producer: 'test',
+      inputs: [],
+      outputs: [],
+      params: 42,
+      bytes: 7,
+      ops: { MatMul: 2 },
+      externalData: false,
+      sha256: 'ab',
+    }),
     benchOnHost: async (_p, o, op) => {
       op.onProgress?.({ stage: 'run', done: 1, total: o.runs ?? 3 });
       if (opts.slowBench) {

@@ -34,7 +34,11 @@ afterAll(async () => {
 });
 
 const post = (method: string, body: unknown, headers: Record<string, string> = { Authorization: 'Bearer t0ken' }) =>
-  fetch(`${base}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${base}/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 /** Raw GET with a chosen Host header (fetch does not allow setting it). */
 function getWithHost(path: string, host: string): Promise<number> {
@@ -63,12 +67,22 @@ describe('browser-mode server', () => {
     const body = (await ok.json()) as { ok: boolean; data: { mode: string; dataDir: string } };
     expect(body.data.mode).toBe('browser');
     expect(body.data.dataDir).toBe(home);
-    const viaQuery = await fetch(`${base}/api/model.inspect?token=t0ken`, { method: 'POST', body: JSON.stringify({ path: join(home, 'secret.txt') }) });
+    const viaQuery = await fetch(`${base}/api/model.inspect?token=t0ken`, {
+      method: 'POST',
+      body: JSON.stringify({ path: join(home, 'secret.txt') }),
+    });
     expect(((await viaQuery.json()) as { data: { params: number } }).data.params).toBe(42);
   });
 
   it('answers invalid arguments with 400 and the coded error', async () => {
-    const res = await post('bench.run', { modelPath: '/m', device: 'host', backend: 'host', runs: -1, warmup: 0, threads: 0 });
+    const res = await post('bench.run', {
+      modelPath: '/m',
+      device: 'host',
+      backend: 'host',
+      runs: -1,
+      warmup: 0,
+      threads: 0,
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_ARGUMENT');
     expect((await post('no.such', {})).status).toBe(400);
@@ -108,7 +122,9 @@ describe('browser-mode server', () => {
 
   it('refuses the event socket without the token', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/events`);
-    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const status = await new Promise<number>((resolve) =>
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
     expect(status).toBe(401);
   });
 
@@ -117,14 +133,24 @@ describe('browser-mode server', () => {
     await new Promise((r) => ws.once('open', r));
     const events: ApiEvent[] = [];
     ws.on('message', (m) => events.push(JSON.parse(String(m)) as ApiEvent));
-    const pending = post('bench.run', { jobId: 'job-1', modelPath: '/m.onnx', device: 'host', backend: 'host', runs: 3, warmup: 0, threads: 1 });
+    const pending = post('bench.run', {
+      jobId: 'job-1',
+      modelPath: '/m.onnx',
+      device: 'host',
+      backend: 'host',
+      runs: 3,
+      warmup: 0,
+      threads: 1,
+    });
     await expect.poll(() => events.some((e) => e.type === 'job.progress' && e.jobId === 'job-1')).toBe(true);
     const cancel = (await (await post('job.cancel', { jobId: 'job-1' })).json()) as { data: { cancelled: boolean } };
     expect(cancel.data.cancelled).toBe(true);
     const res = await pending;
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('CANCELLED');
-    await expect.poll(() => events.find((e) => e.type === 'job.finished')).toMatchObject({ jobId: 'job-1', status: 'cancelled' });
+    await expect
+      .poll(() => events.find((e) => e.type === 'job.finished'))
+      .toMatchObject({ jobId: 'job-1', status: 'cancelled' });
     ws.close();
     const runs = (await (await post('results.list', {})).json()) as { data: Array<{ status: string }> };
     expect(runs.data[0]?.status).toBe('cancelled');

@@ -14,10 +14,14 @@ describe('launch', () => {
   });
   it('falls back when the Electron binary cannot be found', () => {
     const missing = (): string => {
-      throw new Error('Electron failed to install correctly, please delete node_modules/electron and try installing again');
+      throw new Error(
+        'Electron failed to install correctly, please delete node_modules/electron and try installing again',
+      );
     };
     const env = { DISPLAY: ':0', PQV_ELECTRON_DOWNLOAD: '0' };
-    expect(electronUnavailableReason(env, 'linux', missing)).toMatch(/not installed and could not be downloaded \(Electron failed to install correctly/);
+    expect(electronUnavailableReason(env, 'linux', missing)).toMatch(
+      /not installed and could not be downloaded \(Electron failed to install correctly/,
+    );
     expect(electronUnavailableReason(env, 'linux', () => '/no/such/electron')).toMatch(/not installed/);
   });
   it('finds the Electron binary through the package without downloading it', () => {

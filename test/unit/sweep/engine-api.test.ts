@@ -14,7 +14,14 @@ describe('createSweepEngine (UI service)', () => {
       const engine = createSweepEngine({ store, ports: w.ports, variantsDir: join(w.dir, 'variants') });
       const events: SweepEngineEvent[] = [];
       const { sweepId, done } = await engine.start(
-        { name: 'ui', model: w.modelPath, dataset: w.dataDir, variants: [{ quant: { mode: 'fp16' } }], targets: { devices: 'host' }, bench: { runs: 2, warmup: 0 } },
+        {
+          name: 'ui',
+          model: w.modelPath,
+          dataset: w.dataDir,
+          variants: [{ quant: { mode: 'fp16' } }],
+          targets: { devices: 'host' },
+          bench: { runs: 2, warmup: 0 },
+        },
         { signal: new AbortController().signal, onEvent: (e) => events.push(e) },
       );
       expect(sweepId).toMatch(/^sw-/);
@@ -35,10 +42,20 @@ describe('createSweepEngine (UI service)', () => {
     const w = makeWorld();
     const engine = createSweepEngine({ store: SqliteSweepStore.open(join(w.dir, 'pqv.db')), ports: w.ports });
     await expect(
-      engine.start({ name: 'x', model: join(w.dir, 'missing.onnx'), dataset: w.dataDir, variants: [], targets: { devices: 'host' }, bench: { runs: 1, warmup: 0 } }, {
-        signal: new AbortController().signal,
-        onEvent: () => undefined,
-      }),
+      engine.start(
+        {
+          name: 'x',
+          model: join(w.dir, 'missing.onnx'),
+          dataset: w.dataDir,
+          variants: [],
+          targets: { devices: 'host' },
+          bench: { runs: 1, warmup: 0 },
+        },
+        {
+          signal: new AbortController().signal,
+          onEvent: () => undefined,
+        },
+      ),
     ).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
   });
 });
@@ -60,7 +77,11 @@ describe('resume with the SQLite store', () => {
         bench: { runs: 2, warmup: 0 },
       };
       const opts = { store, ports: w.ports, variantsDir: join(w.dir, 'variants') };
-      const first = await runSweep(spec, { ...opts, signal: ac.signal, onEvent: (e) => e.type === 'run-finished' && ++n === 3 && ac.abort() });
+      const first = await runSweep(spec, {
+        ...opts,
+        signal: ac.signal,
+        onEvent: (e) => e.type === 'run-finished' && ++n === 3 && ac.abort(),
+      });
       expect(first.state).toBe('cancelled');
       const okIds = store.results.listRuns({ sweepId: first.sweepId, status: 'ok' }).map((r) => [r.id, r.startedAt]);
       const second = await resumeSweep(first.sweepId, opts);

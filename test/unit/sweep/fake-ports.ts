@@ -24,11 +24,30 @@ export interface FakeWorld {
   failCompressFor: Set<string>;
 }
 
-function fakeBench(device: string, backend: Backend, modelPath: string, o: BenchOptions, sizeHint: number): BenchResult {
+function fakeBench(
+  device: string,
+  backend: Backend,
+  modelPath: string,
+  o: BenchOptions,
+  sizeHint: number,
+): BenchResult {
   const p50 = 10 + (sizeHint % 97) / 10 + (backend === 'xnnpack' ? -2 : 0);
   return {
-    device, backend, initMs: 5, firstMs: p50 * 2, meanMs: p50 + 0.5, p50Ms: p50, p90Ms: p50 + 1, p99Ms: p50 + 2,
-    minMs: p50 - 1, maxMs: p50 + 3, stdMs: 0.5, peakRssBytes: 1000 + sizeHint, runs: o.runs ?? 1, warmup: o.warmup ?? 0, threads: 0,
+    device,
+    backend,
+    initMs: 5,
+    firstMs: p50 * 2,
+    meanMs: p50 + 0.5,
+    p50Ms: p50,
+    p90Ms: p50 + 1,
+    p99Ms: p50 + 2,
+    minMs: p50 - 1,
+    maxMs: p50 + 3,
+    stdMs: 0.5,
+    peakRssBytes: 1000 + sizeHint,
+    runs: o.runs ?? 1,
+    warmup: o.warmup ?? 0,
+    threads: 0,
   };
 }
 

@@ -14,12 +14,14 @@ describe('paretoFlags', () => {
   });
 
   it('ignores points without numbers and keeps exact duplicates', () => {
-    expect(paretoFlags([{ latency: undefined, accuracy: 0.99 }, { latency: 5, accuracy: 0.5 }, { latency: 5, accuracy: 0.5 }, { latency: Number.NaN, accuracy: 1 }])).toEqual([
-      false,
-      true,
-      true,
-      false,
-    ]);
+    expect(
+      paretoFlags([
+        { latency: undefined, accuracy: 0.99 },
+        { latency: 5, accuracy: 0.5 },
+        { latency: 5, accuracy: 0.5 },
+        { latency: Number.NaN, accuracy: 1 },
+      ]),
+    ).toEqual([false, true, true, false]);
     expect(paretoFlags([])).toEqual([]);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { SweepSpec } from '../../../src/common/types/sweep.js';
-import { expandPlan, planTargets, planVariants, variantKey, variantLabel, type SweepDevice } from '../../../src/main/engine/sweep/plan.js';
+import {
+  expandPlan,
+  planTargets,
+  planVariants,
+  variantKey,
+  variantLabel,
+  type SweepDevice,
+} from '../../../src/main/engine/sweep/plan.js';
 
 const spec: SweepSpec = {
   name: 't',
@@ -26,7 +33,13 @@ const phones: SweepDevice[] = [
 describe('sweep plan', () => {
   it('puts the baseline first and collapses identical specs', () => {
     const vs = planVariants(spec, ctx);
-    expect(vs.map((v) => v.label)).toEqual(['baseline', 'l2-all-30', 'int8-static', 'l2-all-30+int8-static-xnnpack', 'half']);
+    expect(vs.map((v) => v.label)).toEqual([
+      'baseline',
+      'l2-all-30',
+      'int8-static',
+      'l2-all-30+int8-static-xnnpack',
+      'half',
+    ]);
     expect(vs[0]?.isBaseline).toBe(true);
     expect(new Set(vs.map((v) => v.key)).size).toBe(5);
   });
@@ -56,13 +69,21 @@ describe('sweep plan', () => {
       { device: 'P2', backend: 'cpu' },
       { device: 'P2', backend: 'xnnpack' },
     ]);
-    expect(planTargets({ ...spec, targets: { devices: 'host' } }, phones)).toEqual([{ device: 'host', backend: 'host' }]);
-    expect(planTargets({ ...spec, targets: { devices: ['P1'], backends: ['nnapi', 'gpu'] } }, phones)).toEqual([{ device: 'P1', backend: 'nnapi' }]);
+    expect(planTargets({ ...spec, targets: { devices: 'host' } }, phones)).toEqual([
+      { device: 'host', backend: 'host' },
+    ]);
+    expect(planTargets({ ...spec, targets: { devices: ['P1'], backends: ['nnapi', 'gpu'] } }, phones)).toEqual([
+      { device: 'P1', backend: 'nnapi' },
+    ]);
   });
 
   it('rejects explicit devices that are missing or not authorized', () => {
-    expect(() => planTargets({ ...spec, targets: { devices: ['ZZ'] } }, phones)).toThrow(expect.objectContaining({ code: 'DEVICE_NOT_FOUND' }));
-    expect(() => planTargets({ ...spec, targets: { devices: ['P3'] } }, phones)).toThrow(expect.objectContaining({ code: 'DEVICE_OFFLINE' }));
+    expect(() => planTargets({ ...spec, targets: { devices: ['ZZ'] } }, phones)).toThrow(
+      expect.objectContaining({ code: 'DEVICE_NOT_FOUND' }),
+    );
+    expect(() => planTargets({ ...spec, targets: { devices: ['P3'] } }, phones)).toThrow(
+      expect.objectContaining({ code: 'DEVICE_OFFLINE' }),
+    );
   });
 
   it('expands every variant × target', () => {

@@ -24,7 +24,11 @@ function specFor(w: FakeWorld, over: Partial<SweepSpec> = {}): SweepSpec {
   };
 }
 
-function opts(w: FakeWorld, store: MemorySweepStore, extra: Partial<Parameters<typeof runSweep>[1]> = {}): Parameters<typeof runSweep>[1] {
+function opts(
+  w: FakeWorld,
+  store: MemorySweepStore,
+  extra: Partial<Parameters<typeof runSweep>[1]> = {},
+): Parameters<typeof runSweep>[1] {
   return { store, ports: w.ports, variantsDir: join(w.dir, 'variants'), devicePollMs: 10, ...extra };
 }
 
@@ -37,7 +41,13 @@ describe('runSweep with fake engine', () => {
     const res = await runSweep(specFor(w), opts(w, store, { onEvent: (e) => events.push(e) }));
     expect(res.state).toBe('done');
     expect(res.targets.map((t) => `${t.device}/${t.backend}`)).toEqual(['host/host', 'P1/cpu', 'P1/xnnpack']);
-    expect(res.rows.map((r) => r.label)).toEqual(['baseline', 'l2-all-30', 'int8-dynamic', 'int8-dynamic-xnnpack', 'fp16']);
+    expect(res.rows.map((r) => r.label)).toEqual([
+      'baseline',
+      'l2-all-30',
+      'int8-dynamic',
+      'int8-dynamic-xnnpack',
+      'fp16',
+    ]);
     const dup = res.rows[3]!;
     expect(dup.duplicateOf).toBe('int8-dynamic');
     expect(dup.sha256).toBe(res.rows[2]!.sha256);
@@ -53,7 +63,11 @@ describe('runSweep with fake engine', () => {
     expect(res.rows.every((r) => r.top1 !== undefined && r.bytes !== undefined)).toBe(true);
     expect(res.rows.some((r) => r.cells[0]!.pareto)).toBe(true);
     expect(events.filter((e) => e.type === 'run-finished')).toHaveLength(12);
-    const overall = events.filter((e): e is Extract<SweepEngineEvent, { type: 'progress' }> => e.type === 'progress' && e.scope === 'overall').at(-1);
+    const overall = events
+      .filter(
+        (e): e is Extract<SweepEngineEvent, { type: 'progress' }> => e.type === 'progress' && e.scope === 'overall',
+      )
+      .at(-1);
     expect(overall).toMatchObject({ done: 15, total: 15 });
     expect(events.some((e) => e.type === 'progress' && e.scope === 'device' && e.device === 'P1')).toBe(true);
   });
@@ -66,7 +80,10 @@ describe('runSweep with fake engine', () => {
     let finished = 0;
     const first = await runSweep(
       specFor(w),
-      opts(w, store, { signal: ac.signal, onEvent: (e) => e.type === 'run-finished' && ++finished === 4 && ac.abort() }),
+      opts(w, store, {
+        signal: ac.signal,
+        onEvent: (e) => e.type === 'run-finished' && ++finished === 4 && ac.abort(),
+      }),
     );
     expect(first.state).toBe('cancelled');
     expect(first.counts.ok).toBeGreaterThanOrEqual(4);
@@ -107,7 +124,9 @@ describe('runSweep with fake engine', () => {
     expect(res.state).toBe('done');
     expect(events.some((e) => e.type === 'device-lost' && e.device === 'P1')).toBe(true);
     expect(events.some((e) => e.type === 'device-back' && e.device === 'P1')).toBe(true);
-    const failedThenOk = events.filter((e) => e.type === 'run-finished' && e.run.device === 'P1' && e.run.status === 'failed');
+    const failedThenOk = events.filter(
+      (e) => e.type === 'run-finished' && e.run.device === 'P1' && e.run.status === 'failed',
+    );
     expect(failedThenOk).toHaveLength(1);
     expect(failedThenOk[0]).toMatchObject({ run: { error: { code: 'DEVICE_DISCONNECTED' } } });
     expect(res.counts).toEqual({ total: 10, ok: 10, failed: 0, pending: 0 });
@@ -119,12 +138,17 @@ describe('runSweep with fake engine', () => {
     w.devices.set('P2', { serial: 'P2', state: 'device', backends: [] });
     w.unplugOnNextBench.add('P1');
     const store = new MemorySweepStore();
-    const res = await runSweep(specFor(w, { targets: { devices: ['P1', 'P2'], backends: ['cpu'] }, deviceWaitMs: 50 }), opts(w, store));
+    const res = await runSweep(
+      specFor(w, { targets: { devices: ['P1', 'P2'], backends: ['cpu'] }, deviceWaitMs: 50 }),
+      opts(w, store),
+    );
     expect(res.state).toBe('done');
     const p1 = res.rows.map((r) => r.cells.find((c) => c.device === 'P1')!);
     const p2 = res.rows.map((r) => r.cells.find((c) => c.device === 'P2')!);
     expect(p2.every((c) => c.status === 'ok')).toBe(true);
-    expect(p1.every((c) => c.status === 'failed' && c.error?.code === 'DEVICE_DISCONNECTED' && !!c.error.hint)).toBe(true);
+    expect(p1.every((c) => c.status === 'failed' && c.error?.code === 'DEVICE_DISCONNECTED' && !!c.error.hint)).toBe(
+      true,
+    );
   });
 
   it('records a variant that cannot be built and still runs the others', async () => {

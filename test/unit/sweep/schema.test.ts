@@ -10,7 +10,10 @@ const valid = {
   name: 'demo',
   model: 'model.onnx',
   dataset: 'data/test',
-  variants: [{ prune: { method: 'l2', target: 'all', ratio: 0.3 } }, { quant: { mode: 'int8-static', profile: 'xnnpack' } }],
+  variants: [
+    { prune: { method: 'l2', target: 'all', ratio: 0.3 } },
+    { quant: { mode: 'int8-static', profile: 'xnnpack' } },
+  ],
   targets: { devices: 'all' },
   bench: { runs: 10, warmup: 2 },
 };
@@ -40,15 +43,25 @@ describe('sweep config schema', () => {
   });
 
   it('rejects unknown methods, backends and keys with their paths', () => {
-    expect(errorOf({ ...valid, variants: [{ prune: { method: 'l3', target: 'all', ratio: 0.2 } }] }).details?.field).toBe('variants.0.prune.method');
-    expect(errorOf({ ...valid, targets: { devices: 'all', backends: ['cpu', 'tpu'] } }).details?.field).toBe('targets.backends');
+    expect(
+      errorOf({ ...valid, variants: [{ prune: { method: 'l3', target: 'all', ratio: 0.2 } }] }).details?.field,
+    ).toBe('variants.0.prune.method');
+    expect(errorOf({ ...valid, targets: { devices: 'all', backends: ['cpu', 'tpu'] } }).details?.field).toBe(
+      'targets.backends',
+    );
     expect(errorOf({ ...valid, bench: { runs: 0, warmup: 1 } }).details?.field).toBe('bench.runs');
     expect(errorOf({ ...valid, extra: 1 }).message).toMatch(/extra|Unrecognized/);
     expect(errorOf({ ...valid, model: undefined }).details?.field).toBe('model');
   });
 
   it('rejects duplicate labels and a profile on fp16', () => {
-    const dup = errorOf({ ...valid, variants: [{ label: 'a', quant: { mode: 'fp16' } }, { label: 'a', quant: { mode: 'int8-dynamic' } }] });
+    const dup = errorOf({
+      ...valid,
+      variants: [
+        { label: 'a', quant: { mode: 'fp16' } },
+        { label: 'a', quant: { mode: 'int8-dynamic' } },
+      ],
+    });
     expect(dup.details?.field).toBe('variants.1.label');
     const fp = errorOf({ ...valid, variants: [{ quant: { mode: 'fp16', profile: 'gpu' } }] });
     expect(fp.details?.field).toBe('variants.0.quant.profile');
@@ -57,7 +70,10 @@ describe('sweep config schema', () => {
   it('loads YAML files and reports syntax errors as SWEEP_CONFIG_INVALID', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pqv-sweep-schema-'));
     const good = join(dir, 'sweep.yaml');
-    writeFileSync(good, 'name: y\nmodel: m.onnx\ndataset: d\nvariants:\n  - quant: {mode: fp16}\ntargets: {devices: host}\nbench: {runs: 3, warmup: 0}\n');
+    writeFileSync(
+      good,
+      'name: y\nmodel: m.onnx\ndataset: d\nvariants:\n  - quant: {mode: fp16}\ntargets: {devices: host}\nbench: {runs: 3, warmup: 0}\n',
+    );
     const loaded = await loadSweepFile(good);
     expect(loaded.baseDir).toBe(dir);
     expect(loaded.spec.variants[0]?.quant?.mode).toBe('fp16');
@@ -66,6 +82,9 @@ describe('sweep config schema', () => {
     await expect(loadSweepFile(bad)).rejects.toMatchObject({ code: 'SWEEP_CONFIG_INVALID' });
     const wrong = join(dir, 'wrong.json');
     writeFileSync(wrong, JSON.stringify({ ...valid, targets: { devices: [] } }));
-    await expect(loadSweepFile(wrong)).rejects.toMatchObject({ code: 'SWEEP_CONFIG_INVALID', details: { field: 'targets.devices' } });
+    await expect(loadSweepFile(wrong)).rejects.toMatchObject({
+      code: 'SWEEP_CONFIG_INVALID',
+      details: { field: 'targets.devices' },
+    });
   });
 });

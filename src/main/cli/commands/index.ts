@@ -8,6 +8,7 @@ type Register = (program: Command, ctx: CliContext) => void;
 export const COMMAND_MODULES: Array<() => Promise<{ register: Register }>> = [
   () => import('./inspect.js'),
   () => import('./prune.js'),
+  () => import('./recover.js'),
   () => import('./quantize.js'),
   () => import('./bench.js'),
   () => import('./devices.js'),

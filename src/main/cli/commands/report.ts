@@ -41,7 +41,10 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (opts: ReportOptions) =>
       runCommand(ctx, !!opts.print, async () => {
         if (!opts.pdf && !opts.csv && !opts.json && !opts.html) {
-          throw new PqvError('INVALID_ARGUMENT', 'Say what to write: --pdf OUT, --csv OUT, --json OUT and/or --html OUT.');
+          throw new PqvError(
+            'INVALID_ARGUMENT',
+            'Say what to write: --pdf OUT, --csv OUT, --json OUT and/or --html OUT.',
+          );
         }
         const service = await createApiService({ mode: 'cli' });
         try {
@@ -56,7 +59,9 @@ export function register(program: Command, ctx: CliContext): void {
             await exportPdf(html, written.pdf, { signal: ctx.signal });
           }
           if (opts.print) printJson(written);
-          else for (const [kind, path] of Object.entries(written)) process.stdout.write(`${kind.toUpperCase()} written to ${path}\n`);
+          else
+            for (const [kind, path] of Object.entries(written))
+              process.stdout.write(`${kind.toUpperCase()} written to ${path}\n`);
         } finally {
           service.close();
         }

@@ -11,7 +11,14 @@ import { PqvError } from '../../../common/errors.js';
 import type { HostInfo, RunEntry } from '../../../common/api.js';
 import type { DeviceInfo } from '../../../common/types/devices.js';
 import type { SweepEngineEvent, SweepResults, SweepSpec } from '../../../common/types/sweep.js';
-import { demoPreset, listSweepSummaries, loadSweepFile, resumeSweep, runSweep, SqliteSweepStore } from '../../engine/sweep/index.js';
+import {
+  demoPreset,
+  listSweepSummaries,
+  loadSweepFile,
+  resumeSweep,
+  runSweep,
+  SqliteSweepStore,
+} from '../../engine/sweep/index.js';
 import { demoPaths } from '../../services/paths.js';
 import { printJson, progressBars, runCommand, type CliContext } from '../output.js';
 import { formatResults } from '../../engine/sweep/format.js';
@@ -33,7 +40,8 @@ interface SweepFlags {
 function count(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new PqvError('INVALID_ARGUMENT', `--${name} must be a whole number ≥ ${min} (got ${v}).`);
+  if (!Number.isInteger(n) || n < min)
+    throw new PqvError('INVALID_ARGUMENT', `--${name} must be a whole number ≥ ${min} (got ${v}).`);
   return n;
 }
 
@@ -42,7 +50,13 @@ function withOverrides(spec: SweepSpec, f: SweepFlags): SweepSpec {
   const out: SweepSpec = { ...spec, targets: { ...spec.targets }, bench: { ...spec.bench } };
   if (f.devices !== undefined) {
     const d = f.devices.trim();
-    out.targets.devices = d === 'all' || d === 'host' ? d : d.split(',').map((s) => s.trim()).filter(Boolean);
+    out.targets.devices =
+      d === 'all' || d === 'host'
+        ? d
+        : d
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
   }
   const runs = count('runs', f.runs, 1);
   const warmup = count('warmup', f.warmup, 0);
@@ -57,7 +71,15 @@ function withOverrides(spec: SweepSpec, f: SweepFlags): SweepSpec {
 
 function hostInfo(): HostInfo {
   const c = cpus();
-  return { hostname: hostname(), platform: platform(), arch: arch(), osRelease: release(), cpuModel: c[0]?.model ?? 'unknown', cpuCount: c.length, totalMemBytes: totalmem() };
+  return {
+    hostname: hostname(),
+    platform: platform(),
+    arch: arch(),
+    osRelease: release(),
+    cpuModel: c[0]?.model ?? 'unknown',
+    cpuCount: c.length,
+    totalMemBytes: totalmem(),
+  };
 }
 
 type Mod = Record<string, unknown>;
@@ -70,7 +92,12 @@ async function optional(spec: string): Promise<Mod | null> {
 }
 
 /** Write the PDF report and/or CSV with the report module, when this build has it. */
-async function writeExports(store: SqliteSweepStore, results: SweepResults, f: SweepFlags, signal: AbortSignal): Promise<string[]> {
+async function writeExports(
+  store: SqliteSweepStore,
+  results: SweepResults,
+  f: SweepFlags,
+  signal: AbortSignal,
+): Promise<string[]> {
   const written: string[] = [];
   if (!f.report && !f.csv) return written;
   // Paths in variables: the report module is optional in a build.
@@ -84,12 +111,24 @@ async function writeExports(store: SqliteSweepStore, results: SweepResults, f: S
   const build = data?.buildReportData;
   const Store = runStore?.SqliteRunStore;
   if (typeof build !== 'function' || typeof Store !== 'function') {
-    process.stderr.write('Reports are not available in this build of PQV Studio; the results are in the results database (see `pqv sweep --list`).\n');
+    process.stderr.write(
+      'Reports are not available in this build of PQV Studio; the results are in the results database (see `pqv sweep --list`).\n',
+    );
     return written;
   }
-  const runs = (new (Store as new (s: unknown) => { listRuns(q: { sweepId: string }): RunEntry[] })(store.results)).listRuns({ sweepId: results.sweepId });
-  const devices: DeviceInfo[] = [...new Set(results.targets.map((t) => t.device))].map((s) => (s === 'host' ? { serial: 'host', state: 'host' } : { serial: s, state: 'device' }));
-  const reportData = (build as (i: unknown) => unknown)({ runs, sweep: { ...results, devices }, devices, host: hostInfo(), generatedAt: new Date() });
+  const runs = new (Store as new (s: unknown) => { listRuns(q: { sweepId: string }): RunEntry[] })(
+    store.results,
+  ).listRuns({ sweepId: results.sweepId });
+  const devices: DeviceInfo[] = [...new Set(results.targets.map((t) => t.device))].map((s) =>
+    s === 'host' ? { serial: 'host', state: 'host' } : { serial: s, state: 'device' },
+  );
+  const reportData = (build as (i: unknown) => unknown)({
+    runs,
+    sweep: { ...results, devices },
+    devices,
+    host: hostInfo(),
+    generatedAt: new Date(),
+  });
   if (f.csv) {
     const toCsv = tables?.runsToCsv;
     if (typeof toCsv !== 'function') process.stderr.write('CSV export is not available in this build of PQV Studio.\n');
@@ -103,10 +142,15 @@ async function writeExports(store: SqliteSweepStore, results: SweepResults, f: S
   if (f.report) {
     const render = html?.renderReportHtml;
     const exportPdf = pdf?.exportPdf;
-    if (typeof render !== 'function' || typeof exportPdf !== 'function') process.stderr.write('PDF reports are not available in this build of PQV Studio.\n');
+    if (typeof render !== 'function' || typeof exportPdf !== 'function')
+      process.stderr.write('PDF reports are not available in this build of PQV Studio.\n');
     else {
       const out = resolve(f.report);
-      await (exportPdf as (h: string, p: string, o: { signal: AbortSignal }) => Promise<void>)((render as (d: unknown) => string)(reportData), out, { signal });
+      await (exportPdf as (h: string, p: string, o: { signal: AbortSignal }) => Promise<void>)(
+        (render as (d: unknown) => string)(reportData),
+        out,
+        { signal },
+      );
       written.push(out);
     }
   }
@@ -122,18 +166,35 @@ function progressPrinter(json: boolean): { onEvent: (e: SweepEngineEvent) => voi
     if (json) return;
     if (e.type === 'progress') {
       const stage = e.scope === 'overall' ? 'sweep' : e.scope === 'host' ? 'this computer' : 'phone';
-      bars.onProgress({ stage, done: e.done, total: e.total, detail: eta(e.etaMs), ...(e.scope === 'device' && e.device ? { device: e.device } : {}) });
+      bars.onProgress({
+        stage,
+        done: e.done,
+        total: e.total,
+        detail: eta(e.etaMs),
+        ...(e.scope === 'device' && e.device ? { device: e.device } : {}),
+      });
     } else if (!tty) {
-      if (e.type === 'started') process.stderr.write(`sweep ${e.sweepId}: ${e.variants} variants × ${e.targets.length} targets = ${e.totalRuns} runs${e.resumed ? ` (${e.doneRuns} already done)` : ''}\n`);
-      if (e.type === 'variant-built') process.stderr.write(`built ${e.build.label}${e.cached ? ' (cached)' : ''}${e.build.duplicateOf ? ` = ${e.build.duplicateOf}` : ''}\n`);
-      if (e.type === 'variant-evaluated') process.stderr.write(`evaluated ${e.variant}: top-1 ${(e.top1 * 100).toFixed(2)} %\n`);
-      if (e.type === 'variant-failed') process.stderr.write(`variant ${e.variant} failed: ${e.error.code}: ${e.error.message}\n`);
+      if (e.type === 'started')
+        process.stderr.write(
+          `sweep ${e.sweepId}: ${e.variants} variants × ${e.targets.length} targets = ${e.totalRuns} runs${e.resumed ? ` (${e.doneRuns} already done)` : ''}\n`,
+        );
+      if (e.type === 'variant-built')
+        process.stderr.write(
+          `built ${e.build.label}${e.cached ? ' (cached)' : ''}${e.build.duplicateOf ? ` = ${e.build.duplicateOf}` : ''}\n`,
+        );
+      if (e.type === 'variant-evaluated')
+        process.stderr.write(`evaluated ${e.variant}: top-1 ${(e.top1 * 100).toFixed(2)} %\n`);
+      if (e.type === 'variant-failed')
+        process.stderr.write(`variant ${e.variant} failed: ${e.error.code}: ${e.error.message}\n`);
       if (e.type === 'run-finished') {
         const r = e.run;
         const what = r.status === 'ok' ? `p50 ${r.p50Ms?.toFixed(2)} ms` : `${r.status} ${r.error?.code ?? ''}`;
         process.stderr.write(`run ${e.label} on ${r.device}/${r.backend}: ${what}\n`);
       }
-      if (e.type === 'device-lost') process.stderr.write(`${e.device} disconnected; waiting up to ${Math.round(e.waitMs / 1000)} s for it to return\n`);
+      if (e.type === 'device-lost')
+        process.stderr.write(
+          `${e.device} disconnected; waiting up to ${Math.round(e.waitMs / 1000)} s for it to return\n`,
+        );
       if (e.type === 'device-back') process.stderr.write(`${e.device} is back; retrying\n`);
     }
   };
@@ -143,7 +204,9 @@ function progressPrinter(json: boolean): { onEvent: (e: SweepEngineEvent) => voi
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('sweep')
-    .description('Build pruned/quantized variants, measure accuracy, and benchmark them on this computer and every connected phone.')
+    .description(
+      'Build pruned/quantized variants, measure accuracy, and benchmark them on this computer and every connected phone.',
+    )
     .option('--config <file>', 'sweep file (YAML or JSON); default: the demo preset')
     .option('--devices <list>', '"all" (default), "host", or comma-separated adb serials (host = this computer)')
     .option('--report <out.pdf>', 'write a PDF report')
@@ -163,7 +226,8 @@ export function register(program: Command, ctx: CliContext): void {
           if (flags.list) {
             const list = listSweepSummaries(store);
             if (json) printJson(list);
-            else for (const s of list) process.stdout.write(`${s.id}  ${s.status.padEnd(9)}  ${s.createdAt}  ${s.name}\n`);
+            else
+              for (const s of list) process.stdout.write(`${s.id}  ${s.status.padEnd(9)}  ${s.createdAt}  ${s.name}\n`);
             return;
           }
           const printer = progressPrinter(json);
@@ -178,10 +242,16 @@ export function register(program: Command, ctx: CliContext): void {
           let results: SweepResults;
           try {
             if (flags.resume) {
-              if (flags.config) throw new PqvError('INVALID_ARGUMENT', '--resume continues a stored sweep with its own config; drop --config.');
+              if (flags.config)
+                throw new PqvError(
+                  'INVALID_ARGUMENT',
+                  '--resume continues a stored sweep with its own config; drop --config.',
+                );
               results = await resumeSweep(flags.resume, common);
             } else {
-              const loaded = flags.config ? await loadSweepFile(flags.config) : { spec: demoPreset(demoPaths()), baseDir: process.cwd() };
+              const loaded = flags.config
+                ? await loadSweepFile(flags.config)
+                : { spec: demoPreset(demoPaths()), baseDir: process.cwd() };
               results = await runSweep(withOverrides(loaded.spec, flags), { ...common, baseDir: loaded.baseDir });
             }
           } finally {

@@ -26,8 +26,6 @@ export interface CalibrationOptions extends LongOperationOptions {
   samples?: number;
   /** Images decoded and run per batch. Default 32. */
   batchSize?: number;
-  /** Progress stage name. */
-  stage?: string;
   /** Gradients will be taken per sample (batch size 1). */
   perSample?: boolean;
 }

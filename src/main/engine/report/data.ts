@@ -62,7 +62,12 @@ export interface BuildReportInput {
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const basename = (p: string): string => p.split(/[\\/]/).pop() ?? p;
 
-function aggregate(label: string, device: string, backend: string, benches: NonNullable<RunEntry['bench']>[]): BenchRow {
+function aggregate(
+  label: string,
+  device: string,
+  backend: string,
+  benches: NonNullable<RunEntry['bench']>[],
+): BenchRow {
   return {
     label,
     device,
@@ -82,7 +87,9 @@ function thermalNotes(label: string, device: string, bench: NonNullable<RunEntry
   const before = t.before.status ?? 0;
   const after = t.after.status ?? 0;
   if (after >= 2 || after > before) {
-    return [`${label} on ${device}: thermal status rose from ${before} to ${after} during the run; latencies may be throttled.`];
+    return [
+      `${label} on ${device}: thermal status rose from ${before} to ${after} during the run; latencies may be throttled.`,
+    ];
   }
   return [];
 }
@@ -99,7 +106,14 @@ function fromSweep(sweep: SweepDetail, runs: RunEntry[]): Pick<ReportData, 'benc
   for (const row of sweep.rows) {
     if (row.status === 'failed') notes.push(`Variant ${row.label} failed: ${errText(row.error)}`);
     if (row.top1 !== undefined) {
-      evalRows.push({ label: row.label, top1: row.top1, top5: row.top5 ?? 0, n: row.evalN ?? 0, bytes: row.bytes, params: row.params });
+      evalRows.push({
+        label: row.label,
+        top1: row.top1,
+        top5: row.top5 ?? 0,
+        n: row.evalN ?? 0,
+        bytes: row.bytes,
+        params: row.params,
+      });
     }
     for (const c of row.cells) {
       if (c.status === 'ok' && c.p50Ms !== undefined) {
@@ -126,7 +140,8 @@ function fromSweep(sweep: SweepDetail, runs: RunEntry[]): Pick<ReportData, 'benc
   for (const r of runs) {
     if (r.bench) notes.push(...thermalNotes(r.variant ?? r.modelName, r.device, r.bench));
   }
-  if (sweep.counts.pending > 0) notes.push(`${sweep.counts.pending} of ${sweep.counts.total} runs did not run (sweep ${sweep.state}).`);
+  if (sweep.counts.pending > 0)
+    notes.push(`${sweep.counts.pending} of ${sweep.counts.total} runs did not run (sweep ${sweep.state}).`);
   return { benchRows, evalRows, notes };
 }
 
@@ -138,7 +153,9 @@ function fromRuns(runs: RunEntry[]): Pick<ReportData, 'benchRows' | 'evalRows' |
   for (const r of runs) {
     const label = r.variant ?? r.modelName;
     if (r.status !== 'ok') {
-      notes.push(`${r.kind} of ${label} on ${r.device} ${r.status}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}`);
+      notes.push(
+        `${r.kind} of ${label} on ${r.device} ${r.status}${r.error ? ` — ${r.error.code}: ${r.error.message}` : ''}`,
+      );
       continue;
     }
     if (r.kind === 'bench' && r.bench) {
@@ -179,7 +196,11 @@ export function buildReportData(input: BuildReportInput): ReportData {
     );
   } else {
     const b = runs.find((r) => r.bench)?.bench;
-    if (b) settings.push(['Runs / warm-up', `${b.runs} / ${b.warmup}`], ['Threads', b.threads === 0 ? 'auto' : String(b.threads)]);
+    if (b)
+      settings.push(
+        ['Runs / warm-up', `${b.runs} / ${b.warmup}`],
+        ['Threads', b.threads === 0 ? 'auto' : String(b.threads)],
+      );
     settings.push(['Stored runs', String(runs.length)]);
   }
   return {

@@ -9,7 +9,13 @@ import { esc, groupedBarSvg, tradeoffScatterSvg } from './svg-charts.js';
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const pct = (v: number | undefined): string => (v === undefined ? '—' : `${(v * 100).toFixed(2)}%`);
 export const formatBytes = (b: number | undefined): string =>
-  b === undefined ? '—' : b >= 1024 ** 3 ? `${(b / 1024 ** 3).toFixed(1)} GB` : b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MB` : `${(b / 1024).toFixed(1)} KB`;
+  b === undefined
+    ? '—'
+    : b >= 1024 ** 3
+      ? `${(b / 1024 ** 3).toFixed(1)} GB`
+      : b >= 1 << 20
+        ? `${(b / (1 << 20)).toFixed(2)} MB`
+        : `${(b / 1024).toFixed(1)} KB`;
 
 function deviceLine(d: DeviceInfo, data: ReportData): string {
   if (d.serial === 'host') {

@@ -52,11 +52,19 @@ export async function exportPdf(html: string, outPath: string, opts: ExportPdfOp
     const page = await browser.newPage();
     await page.setContent(html, { waitUntil: 'load' });
     mkdirSync(dirname(outPath), { recursive: true });
-    await page.pdf({ path: outPath, format: 'A4', printBackground: true, margin: { top: '14mm', bottom: '14mm', left: '12mm', right: '12mm' } });
+    await page.pdf({
+      path: outPath,
+      format: 'A4',
+      printBackground: true,
+      margin: { top: '14mm', bottom: '14mm', left: '12mm', right: '12mm' },
+    });
   } catch (e) {
     if (opts.signal?.aborted) throw new CancelledError();
     if (e instanceof PqvError) throw e;
-    throw new PqvError('REPORT_FAILED', `Writing the PDF failed: ${e instanceof Error ? e.message : String(e)}. Check that ${dirname(outPath)} is writable.`);
+    throw new PqvError(
+      'REPORT_FAILED',
+      `Writing the PDF failed: ${e instanceof Error ? e.message : String(e)}. Check that ${dirname(outPath)} is writable.`,
+    );
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     await browser.close().catch(() => undefined);

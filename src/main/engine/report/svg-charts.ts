@@ -61,7 +61,9 @@ export function groupedBarSvg(spec: BarChartSpec): string {
   const yStep = (ticks[1] ?? 1) - (ticks[0] ?? 0);
   for (const t of ticks) {
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y(t)}" y2="${y(t)}" stroke="${GRID}"/>`);
-    parts.push(`<text x="${m.l - 6}" y="${y(t) + 4}" font-size="10" text-anchor="end" fill="${MUTED}">${tickLabel(t, yStep)}</text>`);
+    parts.push(
+      `<text x="${m.l - 6}" y="${y(t) + 4}" font-size="10" text-anchor="end" fill="${MUTED}">${tickLabel(t, yStep)}</text>`,
+    );
   }
   parts.push(
     `<text transform="translate(14 ${m.t + ph / 2}) rotate(-90)" font-size="11" text-anchor="middle" fill="${MUTED}">${esc(spec.yLabel)}</text>`,
@@ -79,7 +81,9 @@ export function groupedBarSvg(spec: BarChartSpec): string {
       if (u !== null && u !== undefined && u > v) {
         const cx = x + barW / 2;
         parts.push(`<line x1="${cx}" x2="${cx}" y1="${y(v)}" y2="${y(u)}" stroke="${INK}" stroke-width="1.2"/>`);
-        parts.push(`<line x1="${cx - 4}" x2="${cx + 4}" y1="${y(u)}" y2="${y(u)}" stroke="${INK}" stroke-width="1.2"/>`);
+        parts.push(
+          `<line x1="${cx - 4}" x2="${cx + 4}" y1="${y(u)}" y2="${y(u)}" stroke="${INK}" stroke-width="1.2"/>`,
+        );
       }
     });
     const label = cat.length > 22 ? `${cat.slice(0, 21)}…` : cat;
@@ -129,10 +133,14 @@ export function tradeoffScatterSvg(spec: ScatterSpec): string {
   }
   const xStep = (xTicks[1] ?? 1) - (xTicks[0] ?? 0);
   for (const t of xTicks) {
-    parts.push(`<text x="${x(t)}" y="${m.t + ph + 16}" font-size="10" text-anchor="middle" fill="${MUTED}">${tickLabel(t, xStep)}</text>`);
+    parts.push(
+      `<text x="${x(t)}" y="${m.t + ph + 16}" font-size="10" text-anchor="middle" fill="${MUTED}">${tickLabel(t, xStep)}</text>`,
+    );
   }
   parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${m.t + ph}" y2="${m.t + ph}" stroke="${MUTED}"/>`);
-  parts.push(`<text x="${m.l + pw / 2}" y="${H - 6}" font-size="11" text-anchor="middle" fill="${MUTED}">p50 latency (ms)</text>`);
+  parts.push(
+    `<text x="${m.l + pw / 2}" y="${H - 6}" font-size="11" text-anchor="middle" fill="${MUTED}">p50 latency (ms)</text>`,
+  );
   parts.push(
     `<text transform="translate(14 ${m.t + ph / 2}) rotate(-90)" font-size="11" text-anchor="middle" fill="${MUTED}">top-1 accuracy</text>`,
   );
@@ -146,7 +154,9 @@ export function tradeoffScatterSvg(spec: ScatterSpec): string {
     const on = front.has(i);
     const cx = x(p.latency);
     const cy = y(p.accuracy * 100);
-    parts.push(`<circle cx="${cx}" cy="${cy}" r="${on ? 6 : 4.5}" fill="${on ? FRONT : seriesColor(0)}" fill-opacity="0.85"/>`);
+    parts.push(
+      `<circle cx="${cx}" cy="${cy}" r="${on ? 6 : 4.5}" fill="${on ? FRONT : seriesColor(0)}" fill-opacity="0.85"/>`,
+    );
     const right = cx > m.l + pw * 0.8;
     parts.push(
       `<text x="${right ? cx - 8 : cx + 8}" y="${cy - 6}" font-size="10" text-anchor="${right ? 'end' : 'start'}" fill="${INK}">${esc(p.label)}</text>`,

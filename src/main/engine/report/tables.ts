@@ -5,9 +5,33 @@ import type { RunEntry } from '../../../common/api.js';
 import type { ReportData } from './data.js';
 
 export const CSV_COLUMNS = [
-  'id', 'created_at', 'kind', 'status', 'model', 'variant', 'sweep_id', 'device', 'backend',
-  'p50_ms', 'p90_ms', 'p99_ms', 'mean_ms', 'min_ms', 'max_ms', 'std_ms', 'init_ms', 'first_ms', 'peak_rss_bytes',
-  'runs', 'warmup', 'threads', 'top1', 'top5', 'eval_n', 'error_code', 'error_message',
+  'id',
+  'created_at',
+  'kind',
+  'status',
+  'model',
+  'variant',
+  'sweep_id',
+  'device',
+  'backend',
+  'p50_ms',
+  'p90_ms',
+  'p99_ms',
+  'mean_ms',
+  'min_ms',
+  'max_ms',
+  'std_ms',
+  'init_ms',
+  'first_ms',
+  'peak_rss_bytes',
+  'runs',
+  'warmup',
+  'threads',
+  'top1',
+  'top5',
+  'eval_n',
+  'error_code',
+  'error_message',
 ] as const;
 
 function cell(v: unknown): string {
@@ -20,9 +44,33 @@ function row(r: RunEntry): unknown[] {
   const b = r.bench;
   const e = r.eval;
   return [
-    r.id, r.createdAt, r.kind, r.status, r.modelName, r.variant, r.sweepId, r.device, r.backend ?? b?.backend,
-    b?.p50Ms, b?.p90Ms, b?.p99Ms, b?.meanMs, b?.minMs, b?.maxMs, b?.stdMs, b?.initMs, b?.firstMs, b?.peakRssBytes,
-    b?.runs, b?.warmup, b?.threads, e?.top1, e?.top5, e?.n, r.error?.code, r.error?.message,
+    r.id,
+    r.createdAt,
+    r.kind,
+    r.status,
+    r.modelName,
+    r.variant,
+    r.sweepId,
+    r.device,
+    r.backend ?? b?.backend,
+    b?.p50Ms,
+    b?.p90Ms,
+    b?.p99Ms,
+    b?.meanMs,
+    b?.minMs,
+    b?.maxMs,
+    b?.stdMs,
+    b?.initMs,
+    b?.firstMs,
+    b?.peakRssBytes,
+    b?.runs,
+    b?.warmup,
+    b?.threads,
+    e?.top1,
+    e?.top5,
+    e?.n,
+    r.error?.code,
+    r.error?.message,
   ];
 }
 

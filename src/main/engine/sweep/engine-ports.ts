@@ -42,9 +42,19 @@ export interface EnginePorts {
   /** Parameter count and file size of a model file (the baseline is not rebuilt). */
   modelStats(path: string): Promise<{ params: number; bytes: number }>;
   compressVariant(input: CompressInput, op: LongOperationOptions): Promise<CompressOutput>;
-  evaluateVariant(modelPath: string, opts: { dataDir: string; limit?: number }, op: LongOperationOptions): Promise<EvalResult>;
+  evaluateVariant(
+    modelPath: string,
+    opts: { dataDir: string; limit?: number },
+    op: LongOperationOptions,
+  ): Promise<EvalResult>;
   benchHost(modelPath: string, opts: BenchOptions, op: LongOperationOptions): Promise<BenchResult>;
-  benchDevice(serial: string, modelPath: string, backend: Backend, opts: BenchOptions, op: LongOperationOptions): Promise<BenchResult>;
+  benchDevice(
+    serial: string,
+    modelPath: string,
+    backend: Backend,
+    opts: BenchOptions,
+    op: LongOperationOptions,
+  ): Promise<BenchResult>;
   /** Connected phones (not the host) with the backends their runner supports. */
   listDevices(): Promise<SweepDevice[]>;
 }
@@ -78,10 +88,18 @@ async function compressVariant(input: CompressInput, op: LongOperationOptions): 
   let model = base;
   const { prune, quant } = input.variant;
   if (prune) {
-    const calibration = input.calibDir ? { dataDir: input.calibDir, ...(input.calibLimit ? { samples: input.calibLimit } : {}) } : undefined;
+    const calibration = input.calibDir
+      ? { dataDir: input.calibDir, ...(input.calibLimit ? { samples: input.calibLimit } : {}) }
+      : undefined;
     const r = await pruneModel(
       model,
-      { method: prune.method, target: prune.target, ratio: prune.ratio, modelPath: input.modelPath, ...(calibration ? { calibration } : {}) },
+      {
+        method: prune.method,
+        target: prune.target,
+        ratio: prune.ratio,
+        modelPath: input.modelPath,
+        ...(calibration ? { calibration } : {}),
+      },
       op,
     );
     model = r.model;
@@ -90,7 +108,12 @@ async function compressVariant(input: CompressInput, op: LongOperationOptions): 
   if (quant) {
     let calibration: CalibrationSource | undefined;
     if (quant.mode === 'int8-static') {
-      if (!input.calibDir) throw new PqvError('SWEEP_CONFIG_INVALID', 'int8-static variants need calibration images: set "calibDataset".', { field: 'calibDataset' });
+      if (!input.calibDir)
+        throw new PqvError(
+          'SWEEP_CONFIG_INVALID',
+          'int8-static variants need calibration images: set "calibDataset".',
+          { field: 'calibDataset' },
+        );
       calibration = await datasetSource(input.calibDir, preprocess, input.calibLimit ?? 64);
     }
     const r = await quantizeModel(model, {
@@ -113,13 +136,24 @@ async function modelStatsOf(path: string): Promise<{ params: number; bytes: numb
   return { params: s.params, bytes: s.bytes };
 }
 
-async function evaluateVariant(modelPath: string, opts: { dataDir: string; limit?: number }, op: LongOperationOptions): Promise<EvalResult> {
+async function evaluateVariant(
+  modelPath: string,
+  opts: { dataDir: string; limit?: number },
+  op: LongOperationOptions,
+): Promise<EvalResult> {
   return evaluateModel({ modelPath, dataDir: opts.dataDir, ...(opts.limit ? { limit: opts.limit } : {}) }, op);
 }
 
-async function benchDevice(serial: string, modelPath: string, backend: Backend, opts: BenchOptions, op: LongOperationOptions): Promise<BenchResult> {
+async function benchDevice(
+  serial: string,
+  modelPath: string,
+  backend: Backend,
+  opts: BenchOptions,
+  op: LongOperationOptions,
+): Promise<BenchResult> {
   const f = (await optionalImport(DEVICE_BENCH_MODULE))?.benchOnDevice;
-  if (typeof f !== 'function') throw new PqvError('ADB_UNAVAILABLE', 'On-device benchmarking is not available in this build of PQV Studio.');
+  if (typeof f !== 'function')
+    throw new PqvError('ADB_UNAVAILABLE', 'On-device benchmarking is not available in this build of PQV Studio.');
   return (f as EnginePorts['benchDevice'])(serial, modelPath, backend, opts, op);
 }
 
@@ -133,10 +167,20 @@ async function listDevices(): Promise<SweepDevice[]> {
   } catch {
     return [];
   }
-  return devices.filter((d) => d.serial !== 'host').map((d) => ({ serial: d.serial, state: d.state, backends: d.backends ?? [] }));
+  return devices
+    .filter((d) => d.serial !== 'host')
+    .map((d) => ({ serial: d.serial, state: d.state, backends: d.backends ?? [] }));
 }
 
 /** The real engine. */
 export function realPorts(): EnginePorts {
-  return { hashFile, modelStats: modelStatsOf, compressVariant, evaluateVariant, benchHost: benchOnHost, benchDevice, listDevices };
+  return {
+    hashFile,
+    modelStats: modelStatsOf,
+    compressVariant,
+    evaluateVariant,
+    benchHost: benchOnHost,
+    benchDevice,
+    listDevices,
+  };
 }

@@ -4,12 +4,19 @@
  * finished run is saved at once; runs already saved as `ok` are never redone. A phone that disappears has its run
  * marked failed, is waited for (bounded), and the run is retried when it returns.
  */
-import { CancelledError, PqvError, isCancelled, throwIfAborted } from '../../../common/errors.js';
+import { CancelledError, isCancelled, throwIfAborted } from '../../../common/errors.js';
 import type { Backend, BenchOptions, BenchResult } from '../../../common/types/bench.js';
-import type { PlannedTarget, PlannedVariant, SweepEngineEvent, SweepError, SweepState, VariantBuild } from '../../../common/types/sweep.js';
+import type {
+  PlannedTarget,
+  PlannedVariant,
+  SweepEngineEvent,
+  SweepState,
+  VariantBuild,
+} from '../../../common/types/sweep.js';
 import type { EnginePorts } from './engine-ports.js';
-import { DEVICE_GONE_CODES, sweepError } from './hints.js';
-import { HOST_PRIORITY, HostQueue, LaneProgress, TaskQueue, sleep } from './lanes.js';
+import { sweepError } from './hints.js';
+import { HOST_PRIORITY, HostQueue, SweepProgress, TaskQueue } from './lanes.js';
+import { runPhoneLane, type DeviceTask } from './phone-lane.js';
 import { readCachedVariant, writeCachedVariant } from './variant-cache.js';
 import { storedRunKey, type StoredRun, type SweepStore } from './store-port.js';
 
@@ -25,12 +32,6 @@ export interface ExecuteContext {
   devicePollMs: number;
   /** Attempts per run after the device went away and came back. */
   maxDeviceRetries: number;
-}
-
-interface DeviceTask {
-  variant: PlannedVariant;
-  build: VariantBuild;
-  backend: Backend;
 }
 
 const DEFAULT_DEVICE_WAIT_MS = 120_000;
@@ -60,33 +61,23 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
   const repeats = bench.repeats ?? 1;
   const waitMs = cfg.spec.deviceWaitMs ?? DEFAULT_DEVICE_WAIT_MS;
 
-  const okRuns = new Set(store.listRuns(sweepId).filter((r) => r.status === 'ok').map(storedRunKey));
+  const okRuns = new Set(
+    store
+      .listRuns(sweepId)
+      .filter((r) => r.status === 'ok')
+      .map(storedRunKey),
+  );
   const scheduled = new Set<string>();
   const now = (): string => new Date().toISOString();
 
   // Lanes.
   const hostTargets = cfg.targets.filter((t) => t.device === 'host');
   const phoneSerials = [...new Set(cfg.targets.filter((t) => t.device !== 'host').map((t) => t.device))];
-  const backendsOf = (serial: string): Backend[] => cfg.targets.filter((t) => t.device === serial).map((t) => t.backend);
   const hostQueue = new HostQueue();
-  const hostProgress = new LaneProgress();
   const phoneQueues = new Map(phoneSerials.map((s) => [s, new TaskQueue<DeviceTask>()]));
-  const phoneProgress = new Map(phoneSerials.map((s) => [s, new LaneProgress()]));
-  const overall = new LaneProgress();
-  overall.total = cfg.variants.length * cfg.targets.length;
-  hostProgress.total = cfg.variants.length * (2 + hostTargets.length);
-  for (const s of phoneSerials) phoneProgress.get(s)!.total = cfg.variants.length * backendsOf(s).length;
-
-  const reportProgress = (device?: string): void => {
-    if (device === 'host' || device === undefined) {
-      emit({ type: 'progress', scope: 'host', device: 'host', done: hostProgress.done, total: hostProgress.total, etaMs: hostProgress.etaMs() });
-    } else {
-      const p = phoneProgress.get(device)!;
-      emit({ type: 'progress', scope: 'device', device, done: p.done, total: p.total, etaMs: p.etaMs() });
-    }
-    const etas = [hostProgress.etaMs(), ...[...phoneProgress.values()].map((p) => p.etaMs())].filter((x): x is number => x !== undefined);
-    emit({ type: 'progress', scope: 'overall', done: overall.done, total: overall.total, etaMs: etas.length ? Math.max(...etas) : undefined });
-  };
+  const progress = new SweepProgress(cfg.variants.length, cfg.targets, emit);
+  const { host: hostProgress, overall } = progress;
+  const reportProgress = (device?: string): void => progress.report(device);
 
   const saveRun = (run: StoredRun, variant: PlannedVariant): void => {
     store.saveRun(sweepId, run);
@@ -99,7 +90,15 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
           device: run.device,
           backend: run.backend,
           status: run.status,
-          ...(run.bench ? { p50Ms: run.bench.p50Ms, p90Ms: run.bench.p90Ms, meanMs: run.bench.meanMs, initMs: run.bench.initMs, peakRssBytes: run.bench.peakRssBytes } : {}),
+          ...(run.bench
+            ? {
+                p50Ms: run.bench.p50Ms,
+                p90Ms: run.bench.p90Ms,
+                meanMs: run.bench.meanMs,
+                initMs: run.bench.initMs,
+                peakRssBytes: run.bench.peakRssBytes,
+              }
+            : {}),
           ...(run.error ? { error: run.error } : {}),
         },
       });
@@ -119,9 +118,19 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
   const evaluate = async (v: PlannedVariant, b: VariantBuild): Promise<void> => {
     const t0 = Date.now();
     emit({ type: 'stage', stage: 'evaluate', state: 'start', variant: v.label, device: 'host' });
-    const base = { kind: 'eval' as const, variantSha256: b.sha256, device: 'host', backend: 'host' as const, startedAt: now() };
+    const base = {
+      kind: 'eval' as const,
+      variantSha256: b.sha256,
+      device: 'host',
+      backend: 'host' as const,
+      startedAt: now(),
+    };
     try {
-      const r = await ports.evaluateVariant(b.path, { dataDir: cfg.dataDir, ...(cfg.spec.evalLimit ? { limit: cfg.spec.evalLimit } : {}) }, { signal });
+      const r = await ports.evaluateVariant(
+        b.path,
+        { dataDir: cfg.dataDir, ...(cfg.spec.evalLimit ? { limit: cfg.spec.evalLimit } : {}) },
+        { signal },
+      );
       saveRun({ ...base, status: 'ok', eval: r, finishedAt: now() }, v);
       emit({ type: 'variant-evaluated', variant: v.label, key: v.key, top1: r.top1, top5: r.top5, n: r.n });
       emit({ type: 'stage', stage: 'evaluate', state: 'done', variant: v.label, device: 'host' });
@@ -129,7 +138,14 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
       if (isCancelled(e)) throw e;
       const error = sweepError(e);
       saveRun({ ...base, status: 'failed', error, finishedAt: now() }, v);
-      emit({ type: 'stage', stage: 'evaluate', state: 'failed', variant: v.label, device: 'host', detail: `${error.code}: ${error.message}` });
+      emit({
+        type: 'stage',
+        stage: 'evaluate',
+        state: 'failed',
+        variant: v.label,
+        device: 'host',
+        detail: `${error.code}: ${error.message}`,
+      });
     }
     hostProgress.finish(Date.now() - t0);
     reportProgress('host');
@@ -138,7 +154,13 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
   const hostBench = async (v: PlannedVariant, b: VariantBuild, t: PlannedTarget): Promise<void> => {
     const t0 = Date.now();
     emit({ type: 'stage', stage: 'benchmark', state: 'start', variant: v.label, device: 'host', backend: t.backend });
-    const base = { kind: 'bench' as const, variantSha256: b.sha256, device: 'host', backend: t.backend, startedAt: now() };
+    const base = {
+      kind: 'bench' as const,
+      variantSha256: b.sha256,
+      device: 'host',
+      backend: t.backend,
+      startedAt: now(),
+    };
     try {
       const r = await benchWithRepeats(() => ports.benchHost(b.path, benchOpts, { signal }));
       saveRun({ ...base, status: 'ok', bench: r, finishedAt: now() }, v);
@@ -146,7 +168,14 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
     } catch (e) {
       if (isCancelled(e)) throw e;
       saveRun({ ...base, status: 'failed', error: sweepError(e), finishedAt: now() }, v);
-      emit({ type: 'stage', stage: 'benchmark', state: 'failed', variant: v.label, device: 'host', backend: t.backend });
+      emit({
+        type: 'stage',
+        stage: 'benchmark',
+        state: 'failed',
+        variant: v.label,
+        device: 'host',
+        backend: t.backend,
+      });
     }
     hostProgress.finish(Date.now() - t0);
     overall.finish(0);
@@ -162,7 +191,7 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
     }
     for (const t of cfg.targets) {
       const key = storedRunKey({ kind: 'bench', variantSha256: b.sha256, device: t.device, backend: t.backend });
-      const lane = t.device === 'host' ? hostProgress : phoneProgress.get(t.device)!;
+      const lane = progress.lane(t.device);
       if (okRuns.has(key) || scheduled.has(key)) {
         lane.skip();
         overall.skip();
@@ -189,7 +218,12 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
         if (!entry) {
           cached = false;
           const out = await ports.compressVariant(
-            { modelPath: cfg.modelPath, variant: v, ...(cfg.calibDir ? { calibDir: cfg.calibDir } : {}), ...(cfg.spec.calibLimit ? { calibLimit: cfg.spec.calibLimit } : {}) },
+            {
+              modelPath: cfg.modelPath,
+              variant: v,
+              ...(cfg.calibDir ? { calibDir: cfg.calibDir } : {}),
+              ...(cfg.spec.calibLimit ? { calibLimit: cfg.spec.calibLimit } : {}),
+            },
             { signal },
           );
           throwIfAborted(signal);
@@ -197,7 +231,10 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
         }
       }
       const made = entry;
-      const earlier = cfg.variants.slice(0, cfg.variants.findIndex((o) => o.key === v.key));
+      const earlier = cfg.variants.slice(
+        0,
+        cfg.variants.findIndex((o) => o.key === v.key),
+      );
       const twin = earlier.find((o) => cfg.builds[o.key]?.sha256 === made.sha256 && !cfg.builds[o.key]?.duplicateOf);
       const b: VariantBuild = { key: v.key, label: v.label, ...made, ...(twin ? { duplicateOf: twin.label } : {}) };
       cfg.builds[v.key] = b;
@@ -205,7 +242,14 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
       store.saveVariant(b, { path: cfg.modelPath, sha256: cfg.modelSha256 }, v);
       store.updateSweep(sweepId, { config: cfg });
       emit({ type: 'variant-built', build: b, cached });
-      emit({ type: 'stage', stage: 'compress', state: 'done', variant: v.label, device: 'host', ...(cached ? { detail: 'cached' } : {}) });
+      emit({
+        type: 'stage',
+        stage: 'compress',
+        state: 'done',
+        variant: v.label,
+        device: 'host',
+        ...(cached ? { detail: 'cached' } : {}),
+      });
       hostProgress.finish(Date.now() - t0);
       schedule(v, b);
     } catch (e) {
@@ -214,92 +258,45 @@ export async function executeSweep(ctx: ExecuteContext): Promise<SweepState> {
       cfg.buildErrors[v.key] = error;
       store.updateSweep(sweepId, { config: cfg });
       emit({ type: 'variant-failed', variant: v.label, key: v.key, error });
-      emit({ type: 'stage', stage: 'compress', state: 'failed', variant: v.label, device: 'host', detail: `${error.code}: ${error.message}` });
+      emit({
+        type: 'stage',
+        stage: 'compress',
+        state: 'failed',
+        variant: v.label,
+        device: 'host',
+        detail: `${error.code}: ${error.message}`,
+      });
       // Nothing else can run for this variant.
       hostProgress.finish(Date.now() - t0);
       for (let i = 0; i < 1 + hostTargets.length; i++) hostProgress.skip();
       for (const t of cfg.targets) {
         overall.skip();
-        if (t.device !== 'host') phoneProgress.get(t.device)!.skip();
+        if (t.device !== 'host') progress.lane(t.device).skip();
       }
       reportProgress('host');
     }
   };
 
   // ---- phone lanes
-  const deviceReady = async (serial: string): Promise<boolean> =>
-    (await ports.listDevices()).some((d) => d.serial === serial && d.state === 'device');
-
-  const waitForDevice = async (serial: string): Promise<boolean> => {
-    const deadline = Date.now() + waitMs;
-    emit({ type: 'device-lost', device: serial, waitMs });
-    for (;;) {
-      if (await deviceReady(serial).catch(() => false)) {
-        emit({ type: 'device-back', device: serial });
-        return true;
-      }
-      if (Date.now() >= deadline) return false;
-      await sleep(Math.min(ctx.devicePollMs, Math.max(0, deadline - Date.now())), signal);
-    }
-  };
-
-  const phoneLane = async (serial: string): Promise<void> => {
-    const queue = phoneQueues.get(serial)!;
-    const progress = phoneProgress.get(serial)!;
-    let gone = false;
-    for (;;) {
-      const task = await queue.next(signal);
-      if (!task) return;
-      const { variant: v, build: b, backend } = task;
-      const t0 = Date.now();
-      const base = { kind: 'bench' as const, variantSha256: b.sha256, device: serial, backend };
-      let attempts = 0;
-      if (gone) gone = !(await deviceReady(serial).catch(() => false));
-      for (;;) {
-        const startedAt = now();
-        if (gone) {
-          const error: SweepError = {
-            ...sweepError(new PqvError('DEVICE_DISCONNECTED', `${serial} did not come back within ${Math.round(waitMs / 1000)} s.`, { serial })),
-            hint: 'Reconnect the phone, then resume the sweep (`pqv sweep --resume ID`).',
-          };
-          saveRun({ ...base, status: 'failed', error, startedAt, finishedAt: now() }, v);
-          break;
-        }
-        let pushing = false;
-        const onProgress = (p: { stage: string }): void => {
-          // One event per push (the device layer reports every chunk), and one when the benchmark starts.
-          if (p.stage === 'push' && !pushing) {
-            pushing = true;
-            emit({ type: 'stage', stage: 'push', state: 'start', variant: v.label, device: serial, backend });
-          } else if (p.stage !== 'push' && pushing) {
-            pushing = false;
-            emit({ type: 'stage', stage: 'push', state: 'done', variant: v.label, device: serial, backend });
-          }
-        };
-        emit({ type: 'stage', stage: 'benchmark', state: 'start', variant: v.label, device: serial, backend });
-        try {
-          const r = await benchWithRepeats(() => ports.benchDevice(serial, b.path, backend, benchOpts, { signal, onProgress }));
-          saveRun({ ...base, status: 'ok', bench: r, startedAt, finishedAt: now() }, v);
-          emit({ type: 'stage', stage: 'benchmark', state: 'done', variant: v.label, device: serial, backend });
-          break;
-        } catch (e) {
-          if (isCancelled(e)) throw e;
-          const error = sweepError(e);
-          const deviceGone = DEVICE_GONE_CODES.has(error.code);
-          const retry = deviceGone && attempts < ctx.maxDeviceRetries;
-          const marked: SweepError = retry ? { ...error, hint: 'The phone went away; this run is retried when it comes back.' } : error;
-          saveRun({ ...base, status: 'failed', error: marked, startedAt, finishedAt: now() }, v);
-          emit({ type: 'stage', stage: 'benchmark', state: 'failed', variant: v.label, device: serial, backend, detail: `${error.code}: ${error.message}` });
-          if (!retry) break;
-          attempts++;
-          if (!(await waitForDevice(serial))) gone = true;
-        }
-      }
-      progress.finish(Date.now() - t0);
-      overall.finish(0);
-      reportProgress(serial);
-    }
-  };
+  const phoneLane = (serial: string): Promise<void> =>
+    runPhoneLane({
+      serial,
+      queue: phoneQueues.get(serial)!,
+      ports,
+      signal,
+      emit,
+      saveRun,
+      withRepeats: benchWithRepeats,
+      benchOpts,
+      waitMs,
+      pollMs: ctx.devicePollMs,
+      maxRetries: ctx.maxDeviceRetries,
+      onTaskDone: (ms) => {
+        progress.lane(serial).finish(ms);
+        overall.finish(0);
+        reportProgress(serial);
+      },
+    });
 
   const hostLane = async (): Promise<void> => {
     for (const v of cfg.variants) hostQueue.push(HOST_PRIORITY.compress, () => build(v));

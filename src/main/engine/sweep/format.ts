@@ -14,7 +14,9 @@ function mb(bytes: number | undefined): string {
 
 export function formatResults(r: SweepResults): string {
   const lines: string[] = [];
-  lines.push(`\nSweep ${r.sweepId} (${r.name}): ${r.state}, ${r.counts.ok}/${r.counts.total} runs ok, ${r.counts.failed} failed, ${r.counts.pending} not run`);
+  lines.push(
+    `\nSweep ${r.sweepId} (${r.name}): ${r.state}, ${r.counts.ok}/${r.counts.total} runs ok, ${r.counts.failed} failed, ${r.counts.pending} not run`,
+  );
   const head = ['variant', 'top-1', 'size', ...r.targets.map((t) => `${t.device}/${t.backend}`)];
   const rows = r.rows.map((row) => [
     row.label + (row.duplicateOf ? ` (= ${row.duplicateOf})` : ''),
@@ -34,14 +36,20 @@ export function formatResults(r: SweepResults): string {
   lines.push('p50 latency, ×speed-up vs baseline on the same device/backend, * = Pareto front (accuracy vs latency)');
   const problems = new Set<string>();
   for (const row of r.rows) {
-    if (row.error) problems.add(`${row.label}: ${row.error.code}: ${row.error.message}${row.error.hint ? ` — ${row.error.hint}` : ''}`);
+    if (row.error)
+      problems.add(
+        `${row.label}: ${row.error.code}: ${row.error.message}${row.error.hint ? ` — ${row.error.hint}` : ''}`,
+      );
     for (const c of row.cells) {
       if (c.status === 'failed' && c.error && c.error !== row.error) {
-        problems.add(`${row.label} on ${c.device}/${c.backend}: ${c.error.code}: ${c.error.message}${c.error.hint ? ` — ${c.error.hint}` : ''}`);
+        problems.add(
+          `${row.label} on ${c.device}/${c.backend}: ${c.error.code}: ${c.error.message}${c.error.hint ? ` — ${c.error.hint}` : ''}`,
+        );
       }
     }
   }
   if (problems.size) lines.push('', 'Problems:', ...[...problems].map((p) => `  ${p}`));
-  if (r.state === 'cancelled' || r.state === 'interrupted' || r.counts.pending > 0) lines.push('', `Resume with: pqv sweep --resume ${r.sweepId}`);
+  if (r.state === 'cancelled' || r.state === 'interrupted' || r.counts.pending > 0)
+    lines.push('', `Resume with: pqv sweep --resume ${r.sweepId}`);
   return `${lines.join('\n')}\n`;
 }

@@ -54,12 +54,20 @@ export function listSweepSummaries(store: SweepStore): SweepSummary[] {
  * Start `launch` in the background; resolve with the sweep id once it is recorded. The returned `done` settles
  * when the sweep ends and never rejects (its outcome is in the store and in the `finished` event).
  */
-function background(launch: (onCreated: (id: string) => void) => Promise<SweepResults>): Promise<{ sweepId: string; done: Promise<void> }> {
+function background(
+  launch: (onCreated: (id: string) => void) => Promise<SweepResults>,
+): Promise<{ sweepId: string; done: Promise<void> }> {
   return new Promise((resolve, reject) => {
     let id: string | undefined;
     const done = launch((sweepId) => {
       id = sweepId;
-      resolve({ sweepId, done: done.then(() => undefined, () => undefined) });
+      resolve({
+        sweepId,
+        done: done.then(
+          () => undefined,
+          () => undefined,
+        ),
+      });
     });
     done.catch((e: unknown) => {
       if (id === undefined) reject(e);
@@ -68,7 +76,9 @@ function background(launch: (onCreated: (id: string) => void) => Promise<SweepRe
 }
 
 /** The sweep service over the results database of the user-data folder (opened on first use). */
-export function createSweepEngine(opts: { store?: SweepStore; variantsDir?: string; ports?: RunSweepOptions['ports'] } = {}): SweepEngineApi {
+export function createSweepEngine(
+  opts: { store?: SweepStore; variantsDir?: string; ports?: RunSweepOptions['ports'] } = {},
+): SweepEngineApi {
   let store = opts.store;
   const getStore = (): SweepStore => (store ??= SqliteSweepStore.open());
   const base = (o: SweepEngineRunOptions): RunSweepOptions => ({

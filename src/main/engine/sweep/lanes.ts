@@ -4,6 +4,7 @@
  * is busy). Each phone has its own FIFO lane fed as variants are built. Lanes keep counts and an ETA.
  */
 import { CancelledError } from '../../../common/errors.js';
+import type { SweepEngineEvent } from '../../../common/types/sweep.js';
 
 /** Progress of one lane with a running-average ETA. */
 export class LaneProgress {
@@ -118,4 +119,48 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** Progress of every lane of a sweep plus the overall run count; emits `progress` events with ETAs. */
+export class SweepProgress {
+  readonly host = new LaneProgress();
+  readonly phones = new Map<string, LaneProgress>();
+  /** Benchmark runs (variants × targets). */
+  readonly overall = new LaneProgress();
+
+  constructor(
+    variants: number,
+    targets: ReadonlyArray<{ device: string }>,
+    private readonly emit: (e: SweepEngineEvent) => void,
+  ) {
+    this.overall.total = variants * targets.length;
+    // Host: compress + evaluate + one benchmark per host target, per variant.
+    this.host.total = variants * (2 + targets.filter((t) => t.device === 'host').length);
+    for (const t of targets) {
+      if (t.device === 'host') continue;
+      const lane = this.phones.get(t.device) ?? new LaneProgress();
+      lane.total += variants;
+      this.phones.set(t.device, lane);
+    }
+  }
+
+  lane(device: string): LaneProgress {
+    return device === 'host' ? this.host : this.phones.get(device)!;
+  }
+
+  /** Emit the lane's progress and the overall progress (ETA = the slowest lane's). */
+  report(device = 'host'): void {
+    const p = this.lane(device);
+    const scope = device === 'host' ? 'host' : 'device';
+    this.emit({ type: 'progress', scope, device, done: p.done, total: p.total, etaMs: p.etaMs() });
+    const etas = [this.host, ...this.phones.values()].map((l) => l.etaMs()).filter((x): x is number => x !== undefined);
+    const o = this.overall;
+    this.emit({
+      type: 'progress',
+      scope: 'overall',
+      done: o.done,
+      total: o.total,
+      etaMs: etas.length ? Math.max(...etas) : undefined,
+    });
+  }
 }

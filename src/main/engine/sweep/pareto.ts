@@ -15,12 +15,19 @@ export interface ParetoPoint {
  */
 export function paretoFlags(points: readonly ParetoPoint[]): boolean[] {
   const ok = (p: ParetoPoint): p is { latency: number; accuracy: number } =>
-    typeof p.latency === 'number' && Number.isFinite(p.latency) && typeof p.accuracy === 'number' && Number.isFinite(p.accuracy);
+    typeof p.latency === 'number' &&
+    Number.isFinite(p.latency) &&
+    typeof p.accuracy === 'number' &&
+    Number.isFinite(p.accuracy);
   return points.map((p, i) => {
     if (!ok(p)) return false;
     return !points.some(
       (q, j) =>
-        j !== i && ok(q) && q.latency <= p.latency && q.accuracy >= p.accuracy && (q.latency < p.latency || q.accuracy > p.accuracy),
+        j !== i &&
+        ok(q) &&
+        q.latency <= p.latency &&
+        q.accuracy >= p.accuracy &&
+        (q.latency < p.latency || q.accuracy > p.accuracy),
     );
   });
 }

@@ -41,7 +41,8 @@ export function variantLabel(v: VariantSpec): string {
   if (v.label) return v.label;
   const parts: string[] = [];
   if (v.prune) parts.push(`${v.prune.method}-${v.prune.target}-${pct(v.prune.ratio)}`);
-  if (v.quant) parts.push(v.quant.profile && v.quant.profile !== 'cpu' ? `${v.quant.mode}-${v.quant.profile}` : v.quant.mode);
+  if (v.quant)
+    parts.push(v.quant.profile && v.quant.profile !== 'cpu' ? `${v.quant.mode}-${v.quant.profile}` : v.quant.mode);
   return parts.length ? parts.join('+') : 'baseline';
 }
 
@@ -107,7 +108,9 @@ export function planVariants(spec: SweepSpec, ctx: VariantContext): PlannedVaria
 function phoneBackends(dev: SweepDevice, requested: 'auto' | Backend[]): Backend[] {
   const supported = dev.backends.length ? dev.backends : DEFAULT_PHONE_BACKENDS;
   if (requested === 'auto') {
-    return PHONE_BACKENDS.filter((b) => supported.includes(b) && (DEFAULT_PHONE_BACKENDS.includes(b) || dev.backends.includes(b)));
+    return PHONE_BACKENDS.filter(
+      (b) => supported.includes(b) && (DEFAULT_PHONE_BACKENDS.includes(b) || dev.backends.includes(b)),
+    );
   }
   return PHONE_BACKENDS.filter((b) => requested.includes(b) && supported.includes(b));
 }
@@ -128,9 +131,18 @@ export function planTargets(spec: SweepSpec, devices: SweepDevice[]): PlannedTar
     for (const s of serials) {
       if (s === 'host') continue;
       const d = devices.find((x) => x.serial === s);
-      if (!d) throw new PqvError('DEVICE_NOT_FOUND', `Device ${s} is not connected. Plug it in (check \`adb devices\`) or remove it from the sweep.`, { serial: s });
+      if (!d)
+        throw new PqvError(
+          'DEVICE_NOT_FOUND',
+          `Device ${s} is not connected. Plug it in (check \`adb devices\`) or remove it from the sweep.`,
+          { serial: s },
+        );
       if (d.state !== 'device') {
-        throw new PqvError('DEVICE_OFFLINE', `Device ${s} is ${d.state}. Unlock it and accept the USB-debugging prompt, then run the sweep again.`, { serial: s });
+        throw new PqvError(
+          'DEVICE_OFFLINE',
+          `Device ${s} is ${d.state}. Unlock it and accept the USB-debugging prompt, then run the sweep again.`,
+          { serial: s },
+        );
       }
     }
   }
@@ -156,7 +168,8 @@ export function expandPlan(spec: SweepSpec, ctx: VariantContext, devices: SweepD
 
 export function crossRuns(variants: PlannedVariant[], targets: PlannedTarget[]): PlannedRun[] {
   const runs: PlannedRun[] = [];
-  for (const v of variants) for (const t of targets) runs.push({ variantKey: v.key, device: t.device, backend: t.backend });
+  for (const v of variants)
+    for (const t of targets) runs.push({ variantKey: v.key, device: t.device, backend: t.backend });
   return runs;
 }
 

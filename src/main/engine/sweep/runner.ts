@@ -45,7 +45,12 @@ function newSweepId(): string {
 
 async function mustExist(path: string, what: string, field: string): Promise<void> {
   const s = await stat(path).catch(() => undefined);
-  if (!s) throw new PqvError('FILE_NOT_FOUND', `The sweep's ${what} was not found: ${path}. Fix "${field}" in the sweep config.`, { path, field });
+  if (!s)
+    throw new PqvError(
+      'FILE_NOT_FOUND',
+      `The sweep's ${what} was not found: ${path}. Fix "${field}" in the sweep config.`,
+      { path, field },
+    );
 }
 
 /** Plan and record a new sweep, then run it. */
@@ -61,12 +66,26 @@ export async function runSweep(input: SweepSpec, opts: RunSweepOptions): Promise
   await mustExist(calibDir, 'calibration dataset', 'calibDataset');
   const modelSha256 = await ports.hashFile(modelPath);
   const devices = spec.targets.devices === 'host' ? [] : await ports.listDevices();
-  const plan = expandPlan(spec, { modelSha256, calibDir, ...(spec.calibLimit ? { calibLimit: spec.calibLimit } : {}) }, devices);
+  const plan = expandPlan(
+    spec,
+    { modelSha256, calibDir, ...(spec.calibLimit ? { calibLimit: spec.calibLimit } : {}) },
+    devices,
+  );
   const sweep: StoredSweep = {
     id: newSweepId(),
     createdAt: new Date().toISOString(),
     state: 'running',
-    config: { spec, modelPath, dataDir, calibDir, modelSha256, variants: plan.variants, targets: plan.targets, builds: {}, buildErrors: {} },
+    config: {
+      spec,
+      modelPath,
+      dataDir,
+      calibDir,
+      modelSha256,
+      variants: plan.variants,
+      targets: plan.targets,
+      builds: {},
+      buildErrors: {},
+    },
   };
   opts.store.createSweep(sweep);
   opts.onCreated?.(sweep.id);
@@ -76,15 +95,24 @@ export async function runSweep(input: SweepSpec, opts: RunSweepOptions): Promise
 /** Continue a stored sweep: runs already finished are kept, failed and missing ones are done now. */
 export async function resumeSweep(sweepId: string, opts: RunSweepOptions): Promise<SweepResults> {
   const rec = opts.store.getSweep(sweepId);
-  if (!rec) throw new PqvError('SWEEP_NOT_FOUND', `No sweep with id ${sweepId}. List sweeps with \`pqv sweep --list\`.`, { sweepId });
-  if (activeSweeps.has(sweepId)) throw new PqvError('INVALID_ARGUMENT', `Sweep ${sweepId} is already running.`, { sweepId });
+  if (!rec)
+    throw new PqvError('SWEEP_NOT_FOUND', `No sweep with id ${sweepId}. List sweeps with \`pqv sweep --list\`.`, {
+      sweepId,
+    });
+  if (activeSweeps.has(sweepId))
+    throw new PqvError('INVALID_ARGUMENT', `Sweep ${sweepId} is already running.`, { sweepId });
   await mustExist(rec.config.modelPath, 'model', 'model');
   const ports: EnginePorts = { ...realPorts(), ...opts.ports };
   opts.onCreated?.(sweepId);
   return run(sweepId, ports, opts, true);
 }
 
-async function run(sweepId: string, ports: EnginePorts, opts: RunSweepOptions, resumed: boolean): Promise<SweepResults> {
+async function run(
+  sweepId: string,
+  ports: EnginePorts,
+  opts: RunSweepOptions,
+  resumed: boolean,
+): Promise<SweepResults> {
   const { store } = opts;
   const emit = (e: SweepEngineEvent): void => {
     try {
@@ -137,7 +165,11 @@ export async function loadSweepFile(path: string): Promise<{ spec: SweepSpec; ba
     value = abs.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new PqvError('SWEEP_CONFIG_INVALID', `${abs} is not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${msg}. Fix the syntax and run again.`, { field: '(root)' });
+    throw new PqvError(
+      'SWEEP_CONFIG_INVALID',
+      `${abs} is not valid ${abs.endsWith('.json') ? 'JSON' : 'YAML'}: ${msg}. Fix the syntax and run again.`,
+      { field: '(root)' },
+    );
   }
   return { spec: parseSweepSpec(value, abs), baseDir: dirname(abs) };
 }

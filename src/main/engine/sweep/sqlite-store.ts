@@ -140,7 +140,15 @@ export class SqliteSweepStore implements SweepStore {
     });
     if (run.kind === 'eval' && run.status === 'ok' && run.eval && variantId !== null) {
       const v = this.results.getVariant(variantId);
-      if (v) this.results.upsertVariant({ modelId: v.modelId, sha256: v.sha256, label: v.label, top1: run.eval.top1, top5: run.eval.top5, evalN: run.eval.n });
+      if (v)
+        this.results.upsertVariant({
+          modelId: v.modelId,
+          sha256: v.sha256,
+          label: v.label,
+          top1: run.eval.top1,
+          top5: run.eval.top5,
+          evalN: run.eval.n,
+        });
     }
   }
 

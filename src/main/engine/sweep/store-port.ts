@@ -5,7 +5,14 @@
  */
 import type { Backend, BenchResult } from '../../../common/types/bench.js';
 import type { EvalResult } from '../../../common/types/evaluate.js';
-import type { PlannedTarget, PlannedVariant, SweepError, SweepSpec, SweepState, VariantBuild } from '../../../common/types/sweep.js';
+import type {
+  PlannedTarget,
+  PlannedVariant,
+  SweepError,
+  SweepSpec,
+  SweepState,
+  VariantBuild,
+} from '../../../common/types/sweep.js';
 
 /** The sweep's saved configuration: everything resume needs to redo the same plan. */
 export interface StoredSweepConfig {
@@ -82,7 +89,9 @@ export class MemorySweepStore implements SweepStore {
     return s ? structuredClone(s) : undefined;
   }
   listSweeps(): StoredSweep[] {
-    return [...this.sweeps.values()].map((s) => structuredClone(s)).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return [...this.sweeps.values()]
+      .map((s) => structuredClone(s))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
   updateSweep(id: string, patch: Partial<Pick<StoredSweep, 'state' | 'finishedAt' | 'error' | 'config'>>): void {
     const s = this.sweeps.get(id);

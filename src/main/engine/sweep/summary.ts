@@ -29,7 +29,10 @@ export function effectiveState(s: StoredSweep): SweepState {
 /** Summary of one stored sweep. Throws SWEEP_NOT_FOUND for an unknown id. */
 export function summarizeSweep(store: SweepStore, sweepId: string): SweepResults {
   const rec = store.getSweep(sweepId);
-  if (!rec) throw new PqvError('SWEEP_NOT_FOUND', `No sweep with id ${sweepId}. List sweeps with \`pqv sweep --list\`.`, { sweepId });
+  if (!rec)
+    throw new PqvError('SWEEP_NOT_FOUND', `No sweep with id ${sweepId}. List sweeps with \`pqv sweep --list\`.`, {
+      sweepId,
+    });
   return buildResults(rec, store.listRuns(sweepId));
 }
 
@@ -40,7 +43,13 @@ export function buildResults(rec: StoredSweep, runs: StoredRun[]): SweepResults 
   const rows: SweepRow[] = cfg.variants.map((v) => {
     const b = cfg.builds[v.key];
     const err = cfg.buildErrors[v.key];
-    const row: SweepRow = { key: v.key, label: v.label, isBaseline: v.isBaseline, status: b ? 'ok' : err ? 'failed' : 'pending', cells: [] };
+    const row: SweepRow = {
+      key: v.key,
+      label: v.label,
+      isBaseline: v.isBaseline,
+      status: b ? 'ok' : err ? 'failed' : 'pending',
+      cells: [],
+    };
     if (v.prune) row.prune = v.prune;
     if (v.quant) row.quant = v.quant;
     if (err && !b) row.error = err;
@@ -58,7 +67,9 @@ export function buildResults(rec: StoredSweep, runs: StoredRun[]): SweepResults 
     }
     row.cells = cfg.targets.map((t): SweepCell => {
       const cell: SweepCell = { device: t.device, backend: t.backend, status: 'pending', pareto: false };
-      const r = b ? byKey.get(storedRunKey({ kind: 'bench', variantSha256: b.sha256, device: t.device, backend: t.backend })) : undefined;
+      const r = b
+        ? byKey.get(storedRunKey({ kind: 'bench', variantSha256: b.sha256, device: t.device, backend: t.backend }))
+        : undefined;
       if (!b && err) {
         cell.status = 'failed';
         cell.error = err;
@@ -85,7 +96,9 @@ export function buildResults(rec: StoredSweep, runs: StoredRun[]): SweepResults 
     const base = baseline?.cells[ti];
     const cells = rows.map((r) => r.cells[ti]!);
     for (const c of cells) if (base?.p50Ms && c.p50Ms && c.status === 'ok') c.speedup = base.p50Ms / c.p50Ms;
-    const flags = paretoFlags(rows.map((r, ri) => ({ latency: cells[ri]!.status === 'ok' ? cells[ri]!.p50Ms : undefined, accuracy: r.top1 })));
+    const flags = paretoFlags(
+      rows.map((r, ri) => ({ latency: cells[ri]!.status === 'ok' ? cells[ri]!.p50Ms : undefined, accuracy: r.top1 })),
+    );
     flags.forEach((f, ri) => (cells[ri]!.pareto = f));
   });
 

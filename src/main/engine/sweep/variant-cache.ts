@@ -27,7 +27,11 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** The cached variant for `key`, or undefined when absent or damaged. */
-export async function readCachedVariant(dir: string, key: string, hashFile: (p: string) => Promise<string>): Promise<CachedVariant | undefined> {
+export async function readCachedVariant(
+  dir: string,
+  key: string,
+  hashFile: (p: string) => Promise<string>,
+): Promise<CachedVariant | undefined> {
   const path = join(dir, `${key}.onnx`);
   let meta: Meta;
   try {
@@ -42,7 +46,13 @@ export async function readCachedVariant(dir: string, key: string, hashFile: (p: 
 }
 
 /** Store a built variant; returns its cache entry. */
-export async function writeCachedVariant(dir: string, key: string, label: string, bytes: Uint8Array, params: number): Promise<CachedVariant> {
+export async function writeCachedVariant(
+  dir: string,
+  key: string,
+  label: string,
+  bytes: Uint8Array,
+  params: number,
+): Promise<CachedVariant> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `${key}.onnx`);
   const sha256 = sha256Hex(bytes);

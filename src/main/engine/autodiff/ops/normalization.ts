@@ -12,7 +12,6 @@ const softmax: GradRule = (node, [g], ctx) => {
   const y = node.output[0] ?? '';
   if (!g || !ctx.needsGrad(x)) return [];
   const axis = normAxis(attrInt(node, 'axis', -1), ctx.info(x).dims.length);
-  if (ctx.opset < 13 && axis !== ctx.info(x).dims.length - 1) throw unsupported(node, 'opset < 13 Softmax over a non-last axis');
   const s = ctx.reduceSum(ctx.op('Mul', [g, y]), [axis], true);
   return [ctx.op('Mul', [y, ctx.op('Sub', [g, s])])];
 };
