@@ -145,6 +145,7 @@ async function simulatedMode(): Promise<void> {
   });
   const ports: Partial<EnginePorts> = {
     listDevices: async () => serials.map((serial) => ({ serial, state: 'device', backends: ['cpu'] })),
+    deviceBackends: async () => ['cpu'],
     benchDevice: async (serial, _path, backend, _o, { signal }) => {
       await sleep(simMs, signal);
       return result(serial, backend);

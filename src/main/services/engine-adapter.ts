@@ -3,7 +3,6 @@
  * functions call the engine (inspect, host/on-device benchmark, evaluation, devices, results store, sweeps).
  * Everything the service needs from the engine goes through this interface, so wiring a module is a change here only.
  */
-import { PqvError } from '../../common/errors.js';
 import type { LongOperationOptions } from '../../common/progress.js';
 import type { Backend, BenchOptions, BenchResult } from '../../common/types/bench.js';
 import type { DeviceInfo } from '../../common/types/devices.js';

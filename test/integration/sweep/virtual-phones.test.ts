@@ -38,6 +38,12 @@ describe('sweep on virtual phones', () => {
     else process.env.PQV_RUNNERS = saved.runners;
   });
 
+  it('finds the backends each phone runner supports', async () => {
+    // Pixel profiles (Android 14, Tensor SoC): NNAPI but no Qualcomm QNN backends.
+    expect(await realPorts().deviceBackends(phones[0]!.serial)).toEqual(['cpu', 'xnnpack', 'nnapi']);
+    expect(await realPorts().deviceBackends('127.0.0.1:1')).toEqual([]);
+  });
+
   it('retries the runs of an unplugged phone when it returns while the other phone finishes', async () => {
     const [a, b] = phones as [VirtualPhone, VirtualPhone];
     const home = mkdtempSync(join(tmpdir(), 'pqv-sweep-vphone-'));

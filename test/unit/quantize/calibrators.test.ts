@@ -141,3 +141,30 @@ describe('exact percentile from the largest values', () => {
     }
   });
 });
+
+describe('sampled histogram (entropy default)', () => {
+  it('keeps exact min/max and gives entropy thresholds close to the full histogram', async () => {
+    const f = await loadFixture('timm-vit-op17');
+    const types = await probeTensorTypes(f.model);
+    const tensors = planTensors(planStatic(f.model, types, staticConfigFor(profileOf('cpu'), { mode: 'int8-static' })));
+    const source = randomSource([3, 224, 224], 8, 6, 4);
+    const full = await collectStats(f.model, tensors, source, { kind: 'histogram' });
+    const sampled = await collectStats(f.model, tensors, source, { kind: 'sampled-histogram', sampleStep: 7 });
+    const ratios: number[] = [];
+    for (const t of tensors) {
+      const a = full.get(t);
+      const b = sampled.get(t);
+      if (!a || !b) throw new Error(`missing ${t}`);
+      expect([b.min, b.max]).toEqual([a.min, a.max]);
+      const total = b.counts.reduce((x, y) => x + y, 0);
+      expect(total).toBeGreaterThan(a.counts.reduce((x, y) => x + y, 0) / 8);
+      const ra = rangeOf(a, 'entropy');
+      const rb = rangeOf(b, 'entropy');
+      const span = (r: { min: number; max: number }) => r.max - r.min;
+      ratios.push(span(rb) / span(ra));
+    }
+    ratios.sort((x, y) => x - y);
+    expect(ratios[Math.floor(ratios.length / 2)]).toBeGreaterThan(0.9); // median within 10 %
+    expect(ratios[Math.floor(ratios.length / 2)]).toBeLessThan(1.1);
+  });
+});

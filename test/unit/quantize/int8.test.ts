@@ -41,6 +41,21 @@ describe('int8-dynamic', () => {
   }
 });
 
+describe('int8-dynamic on the demo', () => {
+  it(`demo: SQNR ≥ ${DYNAMIC_MIN_DB} dB on test images and the same predictions on ≥ 95 % of them`, async () => {
+    const { model } = await loadModel(DEMO_MODEL);
+    const test: InputBatch[] = [];
+    for await (const b of (await datasetSource(DEMO_TEST, await resolvePreprocess(DEMO_MODEL, model), 32, 32)).batches()) test.push(b);
+    const ref = await modelOutputs(model, test);
+    const out = await modelOutputs((await quantizeModel(model, { mode: 'int8-dynamic' })).model, test);
+    expect(sqnrDb(ref, out)).toBeGreaterThan(DYNAMIC_MIN_DB);
+    const argmax = (a: Float32Array, i: number) => { const s = a.subarray(i * 10, i * 10 + 10); return s.indexOf(Math.max(...s)); };
+    let same = 0;
+    for (let i = 0; i < 32; i++) if (argmax(ref, i) === argmax(out, i)) same++;
+    expect(same).toBeGreaterThanOrEqual(31);
+  });
+});
+
 describe('int8-static (QDQ)', () => {
   for (const name of FIXTURES) {
     it(`${name}: QDQ model runs, SQNR ≥ ${STATIC_FIXTURE_MIN_DB} dB (noise calibration)`, async () => {

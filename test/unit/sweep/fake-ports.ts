@@ -96,6 +96,7 @@ export function makeWorld(opts: { delayMs?: number } = {}): FakeWorld {
       calls.bench.push(`${serial}|${backend}|${p}`);
       return fakeBench(serial, backend, p, o, await sizeOf(p));
     },
+    deviceBackends: async (serial) => devices.get(serial)?.backends ?? [],
     listDevices: async () => [...devices.values()].filter((d) => d.state !== 'gone').map((d) => ({ ...d })),
   };
   return { dir, modelPath, dataDir: dir, ports, calls, devices, unplugOnNextBench, failCompressFor };

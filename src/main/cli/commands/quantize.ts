@@ -72,6 +72,7 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(new Option('--method <m>', 'activation range estimator (default percentile)').choices(['minmax', 'percentile', 'entropy']))
     .option('--percentile <p>', 'percentile for --method percentile (default 99.999)')
     .option('--per-channel', 'per-channel weights (default: the backend default)')
+    .option('--no-per-channel', 'per-tensor weights')
     .addOption(new Option('--activation-type <t>', 'activation type for int8-static').choices(['uint8', 'int8', 'uint16']))
     .option('--keep-float <spec>', 'layers kept in float: auto, a number of most sensitive layers, or node names (comma-separated)')
     .option('--ranges-cache <file>', 'JSON file caching calibration statistics')

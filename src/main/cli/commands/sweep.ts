@@ -178,10 +178,11 @@ function progressPrinter(json: boolean): { onEvent: (e: SweepEngineEvent) => voi
         process.stderr.write(
           `sweep ${e.sweepId}: ${e.variants} variants × ${e.targets.length} targets = ${e.totalRuns} runs${e.resumed ? ` (${e.doneRuns} already done)` : ''}\n`,
         );
-      if (e.type === 'variant-built')
-        process.stderr.write(
-          `built ${e.build.label}${e.cached ? ' (cached)' : ''}${e.build.duplicateOf ? ` = ${e.build.duplicateOf}` : ''}\n`,
-        );
+      if (e.type === 'variant-built') {
+        const how = e.build.label === 'baseline' ? ' (original model)' : e.cached ? ' (from cache)' : '';
+        const dup = e.build.duplicateOf ? `, identical to ${e.build.duplicateOf}` : '';
+        process.stderr.write(`built ${e.build.label}${how}${dup}\n`);
+      }
       if (e.type === 'variant-evaluated')
         process.stderr.write(`evaluated ${e.variant}: top-1 ${(e.top1 * 100).toFixed(2)} %\n`);
       if (e.type === 'variant-failed')

@@ -100,8 +100,12 @@ export interface CollectOptions extends LongOperationOptions {
    * - `minmax`: min/max reduced inside the calibration graph (ReduceMin/ReduceMax; only scalars leave ORT);
    * - `tail`: min/max plus the largest |x| values (Abs + TopK in the graph) for an exact `percentile`;
    * - `histogram`: whole tensors copied out and binned (|x| histogram, needed by entropy). Default.
+   * - `sampled-histogram`: exact min/max in the graph plus a strided sample (every `sampleStep`-th value of
+   *   the flattened tensor, sliced in the graph) for the histogram: ~`sampleStep`× less data leaves ORT.
    */
-  kind?: 'minmax' | 'tail' | 'histogram';
+  kind?: 'minmax' | 'tail' | 'histogram' | 'sampled-histogram';
+  /** Stride of `sampled-histogram` (a prime, so the sample does not align with channel dims). Default 7. */
+  sampleStep?: number;
   /** Percentile the tail must serve (kind `tail`). Default 99.999. */
   percentile?: number;
   bins?: number;
@@ -114,13 +118,19 @@ interface ReducedOutputs {
   max: string;
   top?: string;
   size?: string;
+  sample?: string;
 }
 
 /**
  * Calibration copy computing per-tensor reductions in the graph: min, max and, with `tail`, the k largest
  * |x| where k = min(size, floor(size · f) + 1) and f is fed per batch (so k covers the whole-run tail).
  */
-export function reducedCalibrationModel(model: ModelProto, tensors: readonly string[], tail: boolean): { model: ModelProto; outputs: Map<string, ReducedOutputs> } {
+export function reducedCalibrationModel(
+  model: ModelProto,
+  tensors: readonly string[],
+  tail: boolean,
+  sampleStep = 0,
+): { model: ModelProto; outputs: Map<string, ReducedOutputs> } {
   const m = cloneModel(model);
   const g = m.graph;
   if (!g) throw new PqvError('MODEL_INVALID', 'The model has no graph.');
@@ -130,9 +140,19 @@ export function reducedCalibrationModel(model: ModelProto, tensors: readonly str
   const flat = fresh('pqv_calibration_flat_shape');
   const one = fresh('pqv_calibration_one');
   const kShape = fresh('pqv_calibration_k_shape');
+  const [sStart, sEnd, sAxis, sStep] = ['start', 'end', 'axis', 'step'].map((x) => fresh(`pqv_calibration_sample_${x}`)) as [string, string, string, string];
+  if (tail || sampleStep > 0) g.initializer.push(makeInt64Tensor(flat, [1], [-1]));
   if (tail) {
-    g.initializer.push(makeInt64Tensor(flat, [1], [-1]), makeFloat32Tensor(one, [], [1]), makeInt64Tensor(kShape, [1], [1]));
+    g.initializer.push(makeFloat32Tensor(one, [], [1]), makeInt64Tensor(kShape, [1], [1]));
     g.input.push(untypedShapeValueInfo(FRACTION_INPUT, DataType.FLOAT));
+  }
+  if (sampleStep > 0) {
+    g.initializer.push(
+      makeInt64Tensor(sStart, [1], [0]),
+      makeInt64Tensor(sEnd, [1], [Number.MAX_SAFE_INTEGER]),
+      makeInt64Tensor(sAxis, [1], [0]),
+      makeInt64Tensor(sStep, [1], [sampleStep]),
+    );
   }
   for (const t of tensors) {
     const o: ReducedOutputs = { min: fresh(`${t}_pqv_min`), max: fresh(`${t}_pqv_max`) };
@@ -157,11 +177,19 @@ export function reducedCalibrationModel(model: ModelProto, tensors: readonly str
         makeNode('TopK', [fl, k1], [o.top, idx], { largest: 1, sorted: 1 }, n('TopK')),
       );
     }
+    if (sampleStep > 0) {
+      const fl = fresh(`${t}_pqv_sample_flat`);
+      o.sample = fresh(`${t}_pqv_sample`);
+      nodes.push(
+        makeNode('Reshape', [t, flat], [fl], {}, fresh(`${t}_pqv_sample_Reshape`)),
+        makeNode('Slice', [fl, sStart, sEnd, sAxis, sStep], [o.sample], {}, fresh(`${t}_pqv_sample_Slice`)),
+      );
+    }
     outputs.set(t, o);
   }
   g.node.push(...nodes);
   g.output = [];
-  for (const o of outputs.values()) for (const x of [o.min, o.max, o.top, o.size]) if (x) g.output.push(create(ValueInfoProtoSchema, { name: x }));
+  for (const o of outputs.values()) for (const x of [o.min, o.max, o.top, o.size, o.sample]) if (x) g.output.push(create(ValueInfoProtoSchema, { name: x }));
   return { model: m, outputs };
 }
 
@@ -176,9 +204,11 @@ export async function collectStats(
   if (!inputName) throw new PqvError('MODEL_INVALID', 'The model has no runtime input to calibrate.');
   const kind = opts.kind ?? 'histogram';
   const percentile = opts.percentile ?? 99.999;
-  const reduced = kind === 'histogram' ? undefined : reducedCalibrationModel(model, tensors, kind === 'tail');
+  const sampleStep = kind === 'sampled-histogram' ? opts.sampleStep ?? 7 : 0;
+  const reduced = kind === 'histogram' ? undefined : reducedCalibrationModel(model, tensors, kind === 'tail', sampleStep);
   const session = await createSession(reduced ? reduced.model : calibrationModel(model, tensors));
-  const stats = new Map<string, TensorStats>(tensors.map((t) => [t, new TensorStats(opts.bins ?? DEFAULT_BINS, kind === 'histogram')]));
+  const withHistogram = kind === 'histogram' || kind === 'sampled-histogram';
+  const stats = new Map<string, TensorStats>(tensors.map((t) => [t, new TensorStats(opts.bins ?? DEFAULT_BINS, withHistogram)]));
   let done = 0;
   try {
     for await (const b of source.batches(opts.signal)) {
@@ -202,6 +232,7 @@ export async function collectStats(
         }
         const scalar = (name: string): number => Number(((out[name] as ort.Tensor).data as ArrayLike<number | bigint>)[0]);
         st.addMinMax(scalar(r.min), scalar(r.max));
+        if (r.sample) st.addSample((out[r.sample] as ort.Tensor).data as Float32Array);
         if (r.top && r.size) {
           const n = scalar(r.size);
           st.addTail((out[r.top] as ort.Tensor).data as Float32Array, n, tailSize(Math.round((n / samples) * source.count), percentile));

@@ -70,6 +70,21 @@ export class TensorStats {
     accumulate(data, this.counts, this.bins / this.top);
   }
 
+  /**
+   * Bin a sample of a batch (strided subset taken in the calibration graph) after the exact batch
+   * min/max were added with `addMinMax`: the histogram range still covers the exact extremes.
+   */
+  addSample(sample: Float32Array): void {
+    if (!this.withHistogram) return;
+    const absmax = Math.max(Math.abs(this.min), Math.abs(this.max));
+    if (absmax > this.top) this.grow(absmax);
+    if (this.top === 0) {
+      this.counts[0] = (this.counts[0] as number) + sample.length;
+      return;
+    }
+    accumulate(sample, this.counts, this.bins / this.top);
+  }
+
   /** Update min/max from already reduced values (computed in the calibration graph). */
   addMinMax(min: number, max: number): void {
     if (min < this.min) this.min = min;

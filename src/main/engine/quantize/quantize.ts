@@ -49,6 +49,8 @@ export interface QuantizeOptions extends LongOperationOptions {
   staticBatch?: boolean;
   /** Op types quantized by int8-static (default: the backend's list). */
   opTypes?: string[];
+  /** Entropy: histogram every value instead of a 1-in-7 strided sample (slower, exact). Default false. */
+  exactHistogram?: boolean;
   /** Measure the output SQNR on the check samples when calibration data is given. Default true. */
   check?: boolean;
 }
@@ -185,8 +187,9 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
     const tensors = planTensors(plan);
     clock('plan', t0);
     t0 = performance.now();
-    // minmax and percentile reduce inside the graph (fast); entropy needs whole-tensor histograms.
-    const kind = method === 'entropy' ? 'histogram' : method === 'percentile' ? 'tail' : 'minmax';
+    // minmax and percentile reduce inside the graph (exact and fast); entropy bins a strided sample
+    // (every 7th value, sliced in the graph) with exact min/max, unless `exactHistogram` is set.
+    const kind = method === 'entropy' ? (o.exactHistogram ? 'histogram' : 'sampled-histogram') : method === 'percentile' ? 'tail' : 'minmax';
     const key = o.rangesCache ? cacheKey(source, o.calibration, tensors, kind === 'tail' ? `tail:${percentile}` : kind) : '';
     let stats: Map<string, TensorStats> | undefined = o.rangesCache ? await readRangesCache(o.rangesCache, key) : undefined;
     settings.rangesFromCache = !!stats;

@@ -21,7 +21,7 @@ export interface DistillOptions {
   steps?: number;
   /** Images per step. Default 32. */
   batchSize?: number;
-  /** Peak learning rate. Default 1e-4. */
+  /** Peak learning rate. Default 3e-4. */
   lr?: number;
   /** Distillation temperature T. Default 2. */
   temperature?: number;
@@ -54,7 +54,7 @@ export interface DistillResult {
 export function distillSettings(o: DistillOptions): Required<Omit<DistillOptions, 'threads'>> {
   const steps = o.steps ?? 100;
   const batchSize = o.batchSize ?? 32;
-  const lr = o.lr ?? 1e-4;
+  const lr = o.lr ?? 3e-4;
   const temperature = o.temperature ?? 2;
   const labelWeight = o.labelWeight ?? 0;
   if (!Number.isInteger(steps) || steps < 1) throw new PqvError('INVALID_ARGUMENT', `--steps must be a positive integer (got ${steps}).`);

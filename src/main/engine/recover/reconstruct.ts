@@ -56,7 +56,8 @@ export interface LayerReconstruction {
   skipped?: string;
 }
 
-interface LayerPair {
+/** A linear layer of the pruned model, its original counterpart, and its output channels in the original. */
+export interface LayerPair {
   role: LayerRole;
   block?: number;
   p: LinearRef;
@@ -64,7 +65,8 @@ interface LayerPair {
   outMap: number[];
 }
 
-function layerPairs(pruned: ModelProto, vp: VitMap, original: ModelProto, vo: VitMap): LayerPair[] {
+/** Every linear layer of the blocks (in order) and the classifiers, paired with the original's. */
+export function layerPairs(pruned: ModelProto, vp: VitMap, original: ModelProto, vo: VitMap): LayerPair[] {
   const embed = embedChannelMap(initializerValues(original, vo.posEmbed), vo.posEmbed.dims, initializerValues(pruned, vp.posEmbed), vp.posEmbed.dims);
   const ident = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
   const fromEmbed = (p: LinearRef, o: LinearRef): number[] => outputChannelMap(initializerValues(original, o.weight), o, initializerValues(pruned, p.weight), p, embed);
@@ -304,6 +306,11 @@ export async function reconstructModel(
         continue;
       }
       const s = await layerStats(p, pCache, o, oCache, input, pair, options.precision ?? 'float32');
+      if (s.rows <= pair.p.inFeatures) {
+        // Underdetermined: the fit would follow the calibration images, not the layer.
+        results.push({ ...base, errorBefore: NaN, errorAfter: NaN, skipped: `too few calibration rows (${s.rows} for ${pair.p.inFeatures} inputs); use more images` });
+        continue;
+      }
       const scale = s.yy > 0 ? s.yy : 1;
       const cur = currentWeights(model, pair.p);
       const errorBefore = sseOf(s, cur.w, cur.b) / scale;

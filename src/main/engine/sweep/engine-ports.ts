@@ -55,8 +55,10 @@ export interface EnginePorts {
     opts: BenchOptions,
     op: LongOperationOptions,
   ): Promise<BenchResult>;
-  /** Connected phones (not the host) with the backends their runner supports. */
+  /** Connected phones (not the host); cheap, polled while a phone is away. */
   listDevices(): Promise<SweepDevice[]>;
+  /** Backends a ready phone's runner supports (read once when a sweep is planned); empty = unknown. */
+  deviceBackends(serial: string): Promise<Backend[]>;
 }
 
 type Mod = Record<string, unknown>;
@@ -64,6 +66,9 @@ type Mod = Record<string, unknown>;
 // The device layer is optional (a build without adb support still sweeps on this computer).
 const DEVICE_BENCH_MODULE = '../devices/device-bench.js';
 const DISCOVERY_MODULE = '../devices/discovery.js';
+const FACTS_MODULE = '../devices/facts.js';
+const RUNNERS_MODULE = '../devices/runners.js';
+const ADB_MODULE = '../devices/adb-server.js';
 
 async function optionalImport(spec: string): Promise<Mod | null> {
   try {
@@ -172,6 +177,44 @@ async function listDevices(): Promise<SweepDevice[]> {
     .map((d) => ({ serial: d.serial, state: d.state, backends: d.backends ?? [] }));
 }
 
+interface FactsLike {
+  abis: string[];
+  sdk: number;
+  soc: string;
+}
+
+/**
+ * What the phone's runner can do: cpu and xnnpack always; nnapi on Android 8.1+ (API 27); gpu and npu through
+ * QNN when the runner ships the QNN GPU / HTP libraries and the SoC is a Qualcomm one (SM8550, SDM845…).
+ */
+async function deviceBackends(serial: string): Promise<Backend[]> {
+  const [adb, facts, runners] = await Promise.all([
+    optionalImport(ADB_MODULE),
+    optionalImport(FACTS_MODULE),
+    optionalImport(RUNNERS_MODULE),
+  ]);
+  const client = adb?.adbClient;
+  const read = facts?.readDeviceFacts;
+  const resolveRunner = runners?.resolveRunner;
+  if (typeof client !== 'function' || typeof read !== 'function' || typeof resolveRunner !== 'function') return [];
+  try {
+    const f = await (read as (c: unknown, s: string) => Promise<FactsLike>)(
+      await (client as () => Promise<unknown>)(),
+      serial,
+    );
+    const runner = await (resolveRunner as (abis: string[]) => Promise<{ files: Array<{ name: string }> }>)(f.abis);
+    const libs = new Set(runner.files.map((x) => x.name));
+    const qualcomm = /^(sm|sdm|msm|qcs|apq)\d|qualcomm|qti|snapdragon/i.test(f.soc);
+    const out: Backend[] = ['cpu', 'xnnpack'];
+    if (f.sdk >= 27) out.push('nnapi');
+    if (qualcomm && libs.has('libQnnGpu.so')) out.push('gpu');
+    if (qualcomm && libs.has('libQnnHtp.so')) out.push('npu');
+    return out;
+  } catch {
+    return [];
+  }
+}
+
 /** The real engine. */
 export function realPorts(): EnginePorts {
   return {
@@ -182,5 +225,6 @@ export function realPorts(): EnginePorts {
     benchHost: benchOnHost,
     benchDevice,
     listDevices,
+    deviceBackends,
   };
 }

@@ -5,7 +5,7 @@
  * marked failed, is waited for (bounded), and the run is retried when it returns.
  */
 import { CancelledError, isCancelled, throwIfAborted } from '../../../common/errors.js';
-import type { Backend, BenchOptions, BenchResult } from '../../../common/types/bench.js';
+import type { BenchOptions, BenchResult } from '../../../common/types/bench.js';
 import type {
   PlannedTarget,
   PlannedVariant,

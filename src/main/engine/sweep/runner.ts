@@ -66,6 +66,8 @@ export async function runSweep(input: SweepSpec, opts: RunSweepOptions): Promise
   await mustExist(calibDir, 'calibration dataset', 'calibDataset');
   const modelSha256 = await ports.hashFile(modelPath);
   const devices = spec.targets.devices === 'host' ? [] : await ports.listDevices();
+  for (const d of devices)
+    if (d.state === 'device' && d.backends.length === 0) d.backends = await ports.deviceBackends(d.serial);
   const plan = expandPlan(
     spec,
     { modelSha256, calibDir, ...(spec.calibLimit ? { calibLimit: spec.calibLimit } : {}) },
