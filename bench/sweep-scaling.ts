@@ -118,7 +118,18 @@ async function adbMode(): Promise<void> {
       phones.map((p) => p.serial),
     );
   } finally {
-    for (const p of phones) p.child.kill('SIGINT');
+    // Phones disconnect themselves on SIGINT; stop the server only after they are gone (an adb call after
+    // kill-server would start it again).
+    await Promise.all(
+      phones.map(
+        (p) =>
+          new Promise<void>((done) => {
+            if (p.child.exitCode !== null) return done();
+            p.child.once('exit', () => done());
+            p.child.kill('SIGINT');
+          }),
+      ),
+    );
     await server.stop();
   }
 }

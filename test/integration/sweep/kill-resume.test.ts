@@ -3,11 +3,11 @@
  * first benchmark is recorded, then `--resume` completes the sweep without redoing or duplicating any run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '../../..');
 const demo = join(root, 'resources/demo');
@@ -36,8 +36,14 @@ function runsOf(home: string, sweepId: string): RunRow[] {
 }
 
 describe('pqv sweep: kill and resume', () => {
+  const homes: string[] = [];
+  afterEach(() => {
+    for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
+  });
+
   it('completes after SIGKILL with --resume, with no run redone or recorded twice', async () => {
     const home = mkdtempSync(join(tmpdir(), 'pqv-sweep-kill-'));
+    homes.push(home);
     const config = join(home, 'sweep.json');
     writeFileSync(
       config,
@@ -88,9 +94,8 @@ describe('pqv sweep: kill and resume', () => {
     expect(before.filter((r) => r.kind === 'eval')).toHaveLength(4);
 
     const list = spawnSync(process.execPath, [cli, 'sweep', '--list', '--json'], { env, encoding: 'utf8' });
-    expect(
-      (JSON.parse(list.stdout) as Array<{ id: string; status: string }>).find((s) => s.id === sweepId)?.status,
-    ).toBe('paused');
+    const listed = (JSON.parse(list.stdout) as Array<{ id: string; state: string }>).find((s) => s.id === sweepId);
+    expect(listed?.state).toBe('interrupted');
 
     // Resume: finishes the rest from the variants cache.
     const resumed = spawnSync(process.execPath, [cli, 'sweep', '--resume', sweepId, '--json'], {

@@ -3,7 +3,7 @@
  * disconnect` right before its second benchmark); its run is recorded as failed with a device error, retried when
  * the phone is plugged back in, and both phones finish.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,7 @@ describe('sweep on virtual phones', () => {
       expect(rows.every((r) => r.status === 'ok' && (r.bench?.p50Ms ?? 0) > 0)).toBe(true);
     } finally {
       store.close();
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

@@ -12,6 +12,7 @@ import { IMPORTANCE_METHODS, type ImportanceMethod } from '../../engine/prune/im
 import { sha256Hex } from '../../engine/prune/plan.js';
 import { parsePlan, pruneModel } from '../../engine/prune/prune.js';
 import { PRUNE_TARGETS, type PruneTarget, type PruningPlan } from '../../engine/prune/types.js';
+import { RECOVERY_METHODS, recoverAccuracy, type RecoveryMethod, type RecoveryReport } from '../../engine/recover/recover.js';
 import { printJson, progressBars, runCommand, type CliContext } from '../output.js';
 
 interface PruneFlags {
@@ -26,6 +27,9 @@ interface PruneFlags {
   data?: string;
   samples?: string;
   seed?: string;
+  recover?: string;
+  steps?: string;
+  lr?: string;
   json?: boolean;
 }
 
@@ -59,6 +63,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--data <dir>', 'calibration images (ImageFolder) for taylor/hessian')
     .option('--samples <n>', 'number of calibration images (default 256)')
     .option('--seed <n>', 'seed for the random criterion', '0')
+    .option('--recover <method>', `recover accuracy after pruning with the input model as teacher: ${RECOVERY_METHODS.join('|')} (needs --data)`)
+    .option('--steps <n>', 'distillation steps for --recover (default 100)')
+    .option('--lr <x>', 'peak distillation learning rate for --recover (default 3e-4)')
     .option('--json', 'print the result as JSON')
     .action(async (modelPath: string, flags: PruneFlags) => {
       const json = Boolean(flags.json);
@@ -84,6 +91,10 @@ export function register(program: Command, ctx: CliContext): void {
             throw new PqvError('INVALID_ARGUMENT', `${flags.plan} is not valid JSON. Save plans with --plan-out.`);
           }
         }
+        if (flags.recover !== undefined && !RECOVERY_METHODS.includes(flags.recover as RecoveryMethod)) {
+          throw new PqvError('INVALID_ARGUMENT', `--recover must be one of ${RECOVERY_METHODS.join(', ')} (got "${flags.recover}").`);
+        }
+        if (flags.recover !== undefined && !flags.data) throw new PqvError('INVALID_ARGUMENT', '--recover needs calibration images: pass --data DIR.');
         const ratio = number('ratio', flags.ratio);
         if (!plan && ratio === undefined) throw new PqvError('INVALID_ARGUMENT', 'Give --ratio R (e.g. 0.3) or --plan PLAN.json.');
         const loaded = await loadModel(modelPath);
@@ -111,6 +122,28 @@ export function register(program: Command, ctx: CliContext): void {
             bars.stop();
           }
         })();
+        let recovery: RecoveryReport | undefined;
+        if (flags.recover !== undefined && flags.data) {
+          const rbars = progressBars(!json);
+          try {
+            const r = await recoverAccuracy(
+              result.model,
+              loaded.model,
+              {
+                method: flags.recover as RecoveryMethod,
+                calibration: { dataDir: flags.data, samples: number('samples', flags.samples) },
+                modelPath: loaded.path,
+                teacherPath: loaded.path,
+                distill: { steps: number('steps', flags.steps), lr: number('lr', flags.lr) },
+              },
+              { signal: ctx.signal, onProgress: rbars.onProgress },
+            );
+            result.model = r.model;
+            recovery = r.report;
+          } finally {
+            rbars.stop();
+          }
+        }
         const out = resolve(flags.output);
         const bytes = await saveModel(result.model, out);
         // Pruning keeps the input contract, so the preprocessing sidecar applies to the output too.
@@ -136,6 +169,9 @@ export function register(program: Command, ctx: CliContext): void {
           headDim: { before: p.before.headDim, after: p.after.headDim },
           mlp: { before: p.before.mlp, after: p.after.mlp },
           plan: flags.planOut ? resolve(flags.planOut) : undefined,
+          recovery: recovery
+            ? { method: recovery.method, calibrationImages: recovery.calibrationImages, before: recovery.before, after: recovery.after, seconds: recovery.seconds }
+            : undefined,
           seconds: (Date.now() - started) / 1000,
         };
         if (json) {
@@ -152,6 +188,9 @@ export function register(program: Command, ctx: CliContext): void {
             `  heads   ${p.before.heads.join(',')} → ${p.after.heads.join(',')}`,
             `  headDim ${p.before.headDim.join(',')} → ${p.after.headDim.join(',')}`,
             `  mlp     ${p.before.mlp.join(',')} → ${p.after.mlp.join(',')}`,
+            ...(recovery
+              ? [`  recover ${recovery.method}: agreement with the unpruned model ${(100 * recovery.before.agreement).toFixed(1)}% → ${(100 * recovery.after.agreement).toFixed(1)}%, KL ${recovery.before.kl.toFixed(4)} → ${recovery.after.kl.toFixed(4)} on ${recovery.evaluatedOn.images} calibration images (${recovery.seconds.toFixed(0)} s)`]
+              : []),
             `  wrote   ${out}${summary.plan ? `\n  plan    ${summary.plan}` : ''}`,
             '',
           ].join('\n'),

@@ -13,7 +13,7 @@ import type { DeviceInfo } from '../../../common/types/devices.js';
 import type { SweepEngineEvent, SweepResults, SweepSpec } from '../../../common/types/sweep.js';
 import {
   demoPreset,
-  listSweepSummaries,
+  effectiveState,
   loadSweepFile,
   resumeSweep,
   runSweep,
@@ -119,8 +119,16 @@ async function writeExports(
   const runs = new (Store as new (s: unknown) => { listRuns(q: { sweepId: string }): RunEntry[] })(
     store.results,
   ).listRuns({ sweepId: results.sweepId });
-  const devices: DeviceInfo[] = [...new Set(results.targets.map((t) => t.device))].map((s) =>
-    s === 'host' ? { serial: 'host', state: 'host' } : { serial: s, state: 'device' },
+  // Facts (model, SoC, Android version) of the devices that are still connected; bare serials otherwise.
+  const listed = await optional('../../engine/devices/index.js');
+  const live =
+    typeof listed?.listDevices === 'function'
+      ? await (listed.listDevices as () => Promise<DeviceInfo[]>)().catch(() => [] as DeviceInfo[])
+      : [];
+  const devices: DeviceInfo[] = [...new Set(results.targets.map((t) => t.device))].map(
+    (s) =>
+      live.find((d) => d.serial === s) ??
+      (s === 'host' ? { serial: 'host', state: 'host' } : { serial: s, state: 'device' }),
   );
   const reportData = (build as (i: unknown) => unknown)({
     runs,
@@ -225,10 +233,17 @@ export function register(program: Command, ctx: CliContext): void {
         const store = SqliteSweepStore.open();
         try {
           if (flags.list) {
-            const list = listSweepSummaries(store);
+            const list = store.listSweeps().map((s) => ({
+              id: s.id,
+              name: s.config.spec.name,
+              state: effectiveState(s),
+              createdAt: s.createdAt,
+              ...(s.finishedAt ? { finishedAt: s.finishedAt } : {}),
+              modelPath: s.config.modelPath,
+            }));
             if (json) printJson(list);
             else
-              for (const s of list) process.stdout.write(`${s.id}  ${s.status.padEnd(9)}  ${s.createdAt}  ${s.name}\n`);
+              for (const s of list) process.stdout.write(`${s.id}  ${s.state.padEnd(11)}  ${s.createdAt}  ${s.name}\n`);
             return;
           }
           const printer = progressPrinter(json);

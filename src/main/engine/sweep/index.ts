@@ -11,7 +11,7 @@ import type { SweepStore } from './store-port.js';
 import { effectiveState, summarizeSweep } from './summary.js';
 
 export { runSweep, resumeSweep, loadSweepFile, type RunSweepOptions } from './runner.js';
-export { summarizeSweep, buildResults, activeSweeps } from './summary.js';
+export { summarizeSweep, buildResults, activeSweeps, effectiveState } from './summary.js';
 export { demoPreset, DEMO_VARIANTS, type DemoPaths } from './preset.js';
 export { paretoFlags, type ParetoPoint } from './pareto.js';
 export { expandPlan, planTargets, planVariants, variantLabel, variantKey, type SweepDevice } from './plan.js';

@@ -14,12 +14,15 @@ import { realPorts, type EnginePorts } from './engine-ports.js';
 import { sweepError } from './hints.js';
 import { executeSweep } from './execute.js';
 import { expandPlan } from './plan.js';
+import type { ResultsStore } from '../store/results-store.js';
+import { toSweepStore } from './sqlite-store.js';
 import type { StoredSweep, SweepStore } from './store-port.js';
 import { activeSweeps, summarizeSweep } from './summary.js';
 
 /** Options of `runSweep` / `resumeSweep`. */
 export interface RunSweepOptions {
-  store: SweepStore;
+  /** The results store (or any `SweepStore`): the sweep, its variants and every run are recorded there. */
+  store: SweepStore | ResultsStore;
   /** Cancels every stage; the sweep is saved as `cancelled` and can be resumed. */
   signal?: AbortSignal;
   /** Live events (stage, progress with ETA, finished runs). */
@@ -89,14 +92,14 @@ export async function runSweep(input: SweepSpec, opts: RunSweepOptions): Promise
       buildErrors: {},
     },
   };
-  opts.store.createSweep(sweep);
+  toSweepStore(opts.store).createSweep(sweep);
   opts.onCreated?.(sweep.id);
   return run(sweep.id, ports, opts, false);
 }
 
 /** Continue a stored sweep: runs already finished are kept, failed and missing ones are done now. */
 export async function resumeSweep(sweepId: string, opts: RunSweepOptions): Promise<SweepResults> {
-  const rec = opts.store.getSweep(sweepId);
+  const rec = toSweepStore(opts.store).getSweep(sweepId);
   if (!rec)
     throw new PqvError('SWEEP_NOT_FOUND', `No sweep with id ${sweepId}. List sweeps with \`pqv sweep --list\`.`, {
       sweepId,
@@ -115,7 +118,7 @@ async function run(
   opts: RunSweepOptions,
   resumed: boolean,
 ): Promise<SweepResults> {
-  const { store } = opts;
+  const store = toSweepStore(opts.store);
   const emit = (e: SweepEngineEvent): void => {
     try {
       opts.onEvent?.(e);

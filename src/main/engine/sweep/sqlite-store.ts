@@ -182,3 +182,8 @@ export class SqliteSweepStore implements SweepStore {
     });
   }
 }
+
+/** Accept either the results store itself or a sweep store. */
+export function toSweepStore(store: SweepStore | ResultsStore): SweepStore {
+  return store instanceof ResultsStore ? new SqliteSweepStore(store) : store;
+}

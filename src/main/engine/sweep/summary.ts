@@ -4,7 +4,9 @@
  */
 import { PqvError } from '../../../common/errors.js';
 import type { SweepCell, SweepResults, SweepRow, SweepState } from '../../../common/types/sweep.js';
+import type { ResultsStore } from '../store/results-store.js';
 import { paretoFlags } from './pareto.js';
+import { toSweepStore } from './sqlite-store.js';
 import { storedRunKey, type StoredRun, type StoredSweep, type SweepStore } from './store-port.js';
 
 /** Sweeps running in this process; a stored `running` sweep not in here was interrupted (crash, kill). */
@@ -27,7 +29,8 @@ export function effectiveState(s: StoredSweep): SweepState {
 }
 
 /** Summary of one stored sweep. Throws SWEEP_NOT_FOUND for an unknown id. */
-export function summarizeSweep(store: SweepStore, sweepId: string): SweepResults {
+export function summarizeSweep(results: SweepStore | ResultsStore, sweepId: string): SweepResults {
+  const store = toSweepStore(results);
   const rec = store.getSweep(sweepId);
   if (!rec)
     throw new PqvError('SWEEP_NOT_FOUND', `No sweep with id ${sweepId}. List sweeps with \`pqv sweep --list\`.`, {
