@@ -12,6 +12,17 @@ Chart.defaults.animation = false;
 
 export { Chart, seriesColor };
 
+/** Reports the legend's item texts after every layout (shown as the chart box's `data-legend`). */
+export function legendProbe(onItems: (texts: string[]) => void): Plugin {
+  return {
+    id: 'pqvLegendProbe',
+    afterUpdate(chart) {
+      const items = (chart as unknown as { legend?: { legendItems?: Array<{ text: string }> } }).legend?.legendItems;
+      onItems((items ?? []).map((i) => i.text));
+    },
+  };
+}
+
 /** Draws a whisker from each bar's top to `dataset.upper[i]`. */
 export const whiskerPlugin: Plugin<'bar'> = {
   id: 'pqvWhiskers',

@@ -17,13 +17,27 @@ export interface StageCounter {
   detail: string;
 }
 
+/** Live state of one device lane. */
+export interface DeviceLive {
+  done: number;
+  total: number;
+  etaMs?: number;
+  detail?: string;
+  /** The device went away; the lane waits for it. */
+  lost?: boolean;
+  /** The last failed run on this device (`CODE: message`), until a later run on it succeeds. */
+  error?: string;
+  /** The failed run is retried (its device went away and is expected back). */
+  retrying?: boolean;
+}
+
 export interface LiveProgress {
   sweepId: string;
   jobId: string;
   state: 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
   error?: SerializedError & { hint?: string };
   overall: { done: number; total: number; etaMs?: number; detail?: string };
-  devices: Record<string, { done: number; total: number; etaMs?: number; detail?: string; lost?: boolean }>;
+  devices: Record<string, DeviceLive>;
   stages: Record<SweepStage, StageCounter>;
   log: string[];
 }
@@ -84,11 +98,14 @@ export const useSweepStore = defineStore('sweep', {
     async resume(sweepId: string): Promise<void> {
       this.startError = null;
       const jobId = newJobId('sweep');
+      // Live progress starts before the call: the sweep's first events may arrive before its answer.
+      const previous = this.live;
+      this.live = this.newLive(sweepId, jobId, this.current?.sweepId === sweepId ? this.current.rows.length : 0);
       try {
         await useAppStore().api().call('sweep.resume', { sweepId, jobId });
-        this.live = this.newLive(sweepId, jobId, this.current?.rows.length ?? 0);
-        await this.open(sweepId);
+        await Promise.all([this.loadList(), this.open(sweepId)]);
       } catch (e) {
+        this.live = previous;
         this.startError = serializeError(e);
       }
     },
@@ -116,6 +133,10 @@ export const useSweepStore = defineStore('sweep', {
       };
       switch (ev.type) {
         case 'started': {
+          // A (re)started run of the sweep: earlier state of this panel (cancelled, interrupted) is over.
+          live.state = 'running';
+          live.error = undefined;
+          for (const d of Object.values(live.devices)) d.lost = false;
           live.overall = { done: ev.doneRuns, total: ev.totalRuns };
           live.stages.compress.total = ev.variants;
           live.stages.evaluate.total = ev.variants;
@@ -166,11 +187,20 @@ export const useSweepStore = defineStore('sweep', {
         case 'variant-failed':
           log(`${ev.variant} failed: ${ev.error.message}`);
           break;
-        case 'run-finished':
+        case 'run-finished': {
+          const d = (live.devices[ev.run.device] ??= { done: 0, total: 0 });
+          if (ev.run.status === 'failed' && ev.run.error) {
+            d.error = `${ev.label}/${ev.run.backend} — ${ev.run.error.code}: ${ev.run.error.message}`;
+            d.retrying = /retried/i.test(ev.run.error.hint ?? '');
+          } else if (ev.run.status === 'ok') {
+            d.error = undefined;
+            d.retrying = false;
+          }
           log(
-            `${ev.label} on ${ev.run.device}/${ev.run.backend}: ${ev.run.status === 'ok' ? `p50 ${ev.run.p50Ms?.toFixed(2)} ms` : ev.run.status}`,
+            `${ev.label} on ${ev.run.device}/${ev.run.backend}: ${ev.run.status === 'ok' ? `p50 ${ev.run.p50Ms?.toFixed(2)} ms` : `${ev.run.status} (${ev.run.error?.code ?? 'error'}: ${ev.run.error?.message ?? ''})`}`,
           );
           break;
+        }
         case 'device-lost':
           live.devices[ev.device] = { ...(live.devices[ev.device] ?? { done: 0, total: 0 }), lost: true };
           log(`${ev.device} disconnected — waiting up to ${Math.round(ev.waitMs / 1000)} s for it to come back.`);

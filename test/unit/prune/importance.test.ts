@@ -6,8 +6,26 @@ import { PqvError } from '../../../src/common/errors.js';
 import { reduceGroup, sumAlongAxis } from '../../../src/main/engine/prune/importance/reduce.js';
 import { getElementScoreProvider } from '../../../src/main/engine/prune/importance/registry.js';
 import { l1ElementScores, l2ElementScores } from '../../../src/main/engine/prune/importance/magnitude.js';
-import type { DependencyGroup } from '../../../src/main/engine/prune/types.js';
+import { embedGroup } from '../../../src/main/engine/prune/groups.js';
+import type { DependencyGroup, GroupSlice } from '../../../src/main/engine/prune/types.js';
+import { dimsOf, readFloat32, setFloat32 } from '../../../src/main/engine/onnx/tensor.js';
+import { discoverVit } from '../../../src/main/engine/vit/discover.js';
+import type { ModelProto } from 'onnx-buf';
 import { loadFixture } from './helpers.js';
+
+/** Multiply the elements of `channel` along the slice's axis by `factor`, in place. */
+function scaleChannel(model: ModelProto, s: GroupSlice, channel: number, factor: number): void {
+  const t = model.graph?.initializer.find((x) => x.name === s.initializer);
+  if (!t) throw new Error(`no initializer ${s.initializer}`);
+  const dims = dimsOf(t);
+  const data = readFloat32(t);
+  const n = dims[s.axis] as number;
+  const inner = dims.slice(s.axis + 1).reduce((a, d) => a * d, 1);
+  for (let o = 0; o < data.length / (n * inner); o++) {
+    for (const i of s.indices[channel] ?? []) for (let k = 0; k < inner; k++) data[(o * n + i) * inner + k] = (data[(o * n + i) * inner + k] as number) * factor;
+  }
+  setFloat32(t, dims, data);
+}
 
 describe('group reduction', () => {
   it('sums along an axis', () => {
@@ -17,7 +35,7 @@ describe('group reduction', () => {
     expect([...sumAlongAxis(s, [2, 3], 1)]).toEqual([5, 7, 9]);
   });
 
-  it('sums per slice, averages over scored slices, normalises by the mean', () => {
+  it('sums per slice, normalises each slice by its mean, averages over scored slices, normalises by the mean', () => {
     const g: DependencyGroup = {
       id: 'g',
       kind: 'mlp',
@@ -35,10 +53,60 @@ describe('group reduction', () => {
       ['c', Float32Array.from([100, 100])],
     ]);
     const dims = new Map([['a', [2, 3]], ['b', [2]], ['c', [2]]]);
-    // a: unit0 = 5, unit1 = 16; b: unit0 = 10, unit1 = 0; mean over 2 weight slices: [7.5, 8]; / mean 7.75
+    // a: unit sums [5, 16], slice mean 10.5; b: [10, 0], slice mean 5; the bias slice is not scored.
+    // Per-slice normalised: a [5/10.5, 16/10.5], b [2, 0]; mean over the 2 slices; overall mean is 1.
     const r = reduceGroup(g, scores, dims);
-    expect(r[0]).toBeCloseTo(7.5 / 7.75, 10);
-    expect(r[1]).toBeCloseTo(8 / 7.75, 10);
+    expect(r[0]).toBeCloseTo((5 / 10.5 + 2) / 2, 10);
+    expect(r[1]).toBeCloseTo((16 / 10.5 + 0) / 2, 10);
+    // A raw mean ([7.5, 8]) would rank unit 1 first: the small slice b counts as much as a.
+    expect(r[0]).toBeGreaterThan(r[1] as number);
+  });
+
+  it('scores only weight slices: readers and biases are cut but not scored', () => {
+    // An embedding-like group of 3 channels: a writer row per channel, a token, and a reader whose
+    // weights are largest on the channel the writers make smallest (as behind a LayerNorm).
+    const g: DependencyGroup = {
+      id: 'embed',
+      kind: 'embed',
+      units: 3,
+      reshapes: [],
+      slices: [
+        { initializer: 'fc2', node: 0, input: 1, axis: 1, role: 'weight', indices: [[0], [1], [2]] },
+        { initializer: 'tok', node: 1, input: 1, axis: 0, role: 'weight', indices: [[0], [1], [2]] },
+        { initializer: 'fc1', node: 2, input: 1, axis: 0, role: 'reader', indices: [[0], [1], [2]] },
+        { initializer: 'ln', node: 3, input: 1, axis: 0, role: 'reader', indices: [[0], [1], [2]] },
+      ],
+    };
+    const scores = new Map([
+      ['fc2', Float32Array.from([1, 4, 2, 1, 4, 2])], // [2, 3] (in-out): column sums 2, 8, 4
+      ['tok', Float32Array.from([0.03, 0.03, 0.03])],
+      ['fc1', Float32Array.from([90, 90, 1, 1, 30, 30])], // [3, 2]: row sums 180, 2, 60
+      ['ln', Float32Array.from([3, 0.1, 1])],
+    ]);
+    const dims = new Map([['fc2', [2, 3]], ['tok', [3]], ['fc1', [3, 2]], ['ln', [3]]]);
+    const r = reduceGroup(g, scores, dims);
+    // fc2 normalised [3/7, 12/7, 6/7], tok [1, 1, 1]; channel 0 would rank first if readers counted.
+    expect(r[0]).toBeCloseTo(5 / 7, 10);
+    expect(r[1]).toBeCloseTo(19 / 14, 10);
+    expect(r[2]).toBeCloseTo(13 / 14, 10);
+    // Reader-only groups cannot be scored.
+    const readers = { ...g, slices: g.slices.filter((x) => x.role === 'reader') };
+    expect(() => reduceGroup(readers, scores, dims)).toThrow(PqvError);
+  });
+
+  it('ignores a slice scored all zero', () => {
+    const g: DependencyGroup = {
+      id: 'g',
+      kind: 'mlp',
+      units: 2,
+      reshapes: [],
+      slices: [
+        { initializer: 'a', node: 0, input: 1, axis: 0, role: 'weight', indices: [[0], [1]] },
+        { initializer: 'z', node: 1, input: 1, axis: 0, role: 'weight', indices: [[0], [1]] },
+      ],
+    };
+    const r = reduceGroup(g, new Map([['a', Float32Array.from([1, 3])], ['z', new Float32Array(2)]]), new Map([['a', [2]], ['z', [2]]]));
+    expect([...r]).toEqual([0.5, 1.5]);
   });
 
   it('l1 and l2 element scores are |w| and w^2', async () => {
@@ -50,6 +118,50 @@ describe('group reduction', () => {
     for (let i = 0; i < l1.length; i += 37) expect(l2[i]).toBeCloseTo((l1[i] as number) ** 2, 6);
     expect(l1.every((x) => x >= 0)).toBe(true);
   });
+});
+
+describe('embedding-channel importance', () => {
+  it('scores the writers of the residual stream and cuts its readers', async () => {
+    for (const [name, placement] of [['timm-vit-op17', 'pre'], ['mha-vit-op14', 'post']] as const) {
+      const { model } = await loadFixture(name);
+      const vit = discoverVit(model);
+      expect(vit.normPlacement).toBe(placement);
+      const g = embedGroup(vit);
+      const role = (init: string, axis: number): string | undefined => g.slices.find((x) => x.initializer === init && x.axis === axis)?.role;
+      expect(role(vit.patch.weight.initializer, 0)).toBe('weight');
+      expect(role(vit.posEmbed.initializer, vit.posEmbed.dims.length - 1)).toBe('weight');
+      for (const b of vit.blocks) {
+        const { qkv, q, proj } = b.attention;
+        const reader = (qkv ?? q) as NonNullable<typeof qkv>;
+        expect(role(reader.weight.initializer, reader.layout === 'in-out' ? 0 : 1)).toBe('reader');
+        expect(role(proj.weight.initializer, proj.layout === 'in-out' ? 1 : 0)).toBe('weight');
+        expect(role(b.mlp.fc1.weight.initializer, b.mlp.fc1.layout === 'in-out' ? 0 : 1)).toBe('reader');
+        expect(role(b.mlp.fc2.weight.initializer, b.mlp.fc2.layout === 'in-out' ? 1 : 0)).toBe('weight');
+        // Pre-norm: LayerNorm γ reads the stream; post-norm: its output is the stream.
+        expect(role(b.norm1.gamma.initializer, 0)).toBe(placement === 'pre' ? 'reader' : 'weight');
+      }
+      for (const c of vit.classifiers) expect(role(c.weight.initializer, c.layout === 'in-out' ? 0 : 1)).toBe('reader');
+    }
+  });
+
+  for (const method of ['l1', 'l2'] as const) {
+    it(`${method} ranks a channel by the magnitude of its writers, not its readers`, async () => {
+      const { model } = await loadFixture('timm-vit-op17');
+      const g = embedGroup(discoverVit(model));
+      // Channel 3 is written loudly and read softly, channel 5 the reverse (LayerNorm lets a model
+      // compensate a channel's scale on the reading side).
+      for (const s of g.slices) {
+        if (s.role === 'bias') continue;
+        scaleChannel(model, s, 3, s.role === 'weight' ? 1.5 : 0.1);
+        scaleChannel(model, s, 5, s.role === 'weight' ? 1 / 1.5 : 10);
+      }
+      const scores = await getElementScoreProvider(method).then((p) => p({ model, modelPath: '', initializers: g.slices.map((s) => s.initializer) }));
+      const dims = new Map((model.graph?.initializer ?? []).map((t) => [t.name, dimsOf(t)]));
+      const r = [...reduceGroup(g, scores, dims)];
+      expect(r.indexOf(Math.max(...r))).toBe(3);
+      expect(r.indexOf(Math.min(...r))).toBe(5);
+    });
+  }
 });
 
 describe('registry', () => {

@@ -5,7 +5,8 @@
  *
  * Layers fed by a LayerNorm see inputs with one exact linear dependency (Σᵢ (xᵢ − βᵢ)/γᵢ = 0 for every
  * token), so their weights are determined only up to adding (1/γ)·uᵀ; there the test checks that the
- * difference has exactly that form.
+ * difference has exactly that form. Pruned fixtures of the other export styles (aliased shared weights,
+ * fixed batch size) are reconstructed too.
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelProto } from 'onnx-buf';
@@ -16,6 +17,8 @@ import { logitsOf, type ImageSet } from '../../../src/main/engine/recover/activa
 import { initializerTensor, initializerValues, weightAt } from '../../../src/main/engine/recover/channel-map.js';
 import { cloneModel } from '../../../src/main/engine/recover/model-utils.js';
 import { reconstructModel } from '../../../src/main/engine/recover/reconstruct.js';
+import { pruneModel } from '../../../src/main/engine/prune/prune.js';
+import { compareLogits } from '../../../src/main/engine/recover/metrics.js';
 import { loadFixture, maxAbsDiff } from '../prune/helpers.js';
 
 function randomImages(count: number, seed: number): ImageSet {
@@ -106,5 +109,22 @@ describe('reconstructModel (nothing pruned)', () => {
       if (ref.bias && !gamma) expect(relDiff(initializerValues(fixed.model, ref.bias.initializer), initializerValues(model, ref.bias.initializer))).toBeLessThan(1e-3);
     }
     expect(maxAbsDiff((await logitsOf(fixed.model, images, 24)).data, ref.data)).toBeLessThan(1e-3);
+  });
+});
+
+describe('reconstructModel on other export styles', () => {
+  it.each([
+    ['mha-vit-op14', 'layers that share aliased weights get their own copies'],
+    ['hf-vit-op17-static', 'a fixed batch size of 1 is respected'],
+  ])('%s: %s', async (name) => {
+    const { model } = await loadFixture(name);
+    const pruned = (await pruneModel(model, { method: 'l2', target: 'all', ratio: 0.3 })).model;
+    const images = randomImages(name.includes('static') ? 48 : 72, 2);
+    const batch = name.includes('static') ? 1 : 24;
+    const r = await reconstructModel(pruned, model, images, { layers: 'all' });
+    expect(r.layers.filter((l) => l.skipped && l.skipped !== 'no improvement')).toEqual([]);
+    const teacher = await logitsOf(model, images, batch);
+    const kl = async (m: ModelProto): Promise<number> => compareLogits((await logitsOf(m, images, batch)).data, teacher.data, images.labels, teacher.classes).kl;
+    expect(await kl(r.model)).toBeLessThan((await kl(pruned)) / 5);
   });
 });

@@ -18,13 +18,13 @@ function outSlices(l: LinearRef, outIdx: number[][]): GroupSlice[] {
   return s;
 }
 
-/** Slices of a linear's input features. */
-function inSlices(l: LinearRef, inIdx: number[][]): GroupSlice[] {
-  return [slice(l.weight, l.layout === 'in-out' ? 0 : 1, 'weight', inIdx)];
+/** Slices of a linear's input features (`reader` when the features are residual-stream channels). */
+function inSlices(l: LinearRef, inIdx: number[][], role: 'weight' | 'reader' = 'weight'): GroupSlice[] {
+  return [slice(l.weight, l.layout === 'in-out' ? 0 : 1, role, inIdx)];
 }
 
-function normSlices(n: NormRef, idx: number[][]): GroupSlice[] {
-  const s = [slice(n.gamma, 0, 'weight', idx)];
+function normSlices(n: NormRef, idx: number[][], role: 'weight' | 'reader'): GroupSlice[] {
+  const s = [slice(n.gamma, 0, role, idx)];
   if (n.beta) s.push(slice(n.beta, 0, 'bias', idx));
   return s;
 }
@@ -66,20 +66,29 @@ export function mlpGroup(b: VitBlock): DependencyGroup {
   };
 }
 
-/** The residual stream: every tensor that carries or consumes the embedding channels. */
+/**
+ * The residual stream: every tensor that carries or consumes the embedding channels.
+ *
+ * Writers of the stream (patch embedding, class/distillation/position tokens, attention output
+ * projections, MLP fc2; in a post-norm model also the blocks' LayerNorms, whose output is the stream) are
+ * the scored `weight` slices. Readers (q/k/v or qkv, fc1 and classifier inputs, and the LayerNorm
+ * γ of a pre-norm model) are `reader` slices: cut, not scored. importance/reduce.ts says why.
+ */
 export function embedGroup(v: VitMap): DependencyGroup {
   const per = range(v.dim).map((c) => [c]);
+  const normRole = v.normPlacement === 'post' ? 'weight' : 'reader';
   const s: GroupSlice[] = [slice(v.patch.weight, 0, 'weight', per)];
   if (v.patch.bias) s.push(slice(v.patch.bias, 0, 'bias', per));
   for (const t of [v.clsToken, v.distToken, v.posEmbed]) if (t) s.push(slice(t, t.dims.length - 1, 'weight', per));
   for (const b of v.blocks) {
-    s.push(...normSlices(b.norm1, per), ...normSlices(b.norm2, per));
+    s.push(...normSlices(b.norm1, per, normRole), ...normSlices(b.norm2, per, normRole));
     const a = b.attention;
-    for (const l of [a.qkv, a.q, a.k, a.v]) if (l) s.push(...inSlices(l, per));
-    s.push(...outSlices(a.proj, per), ...inSlices(b.mlp.fc1, per), ...outSlices(b.mlp.fc2, per));
+    for (const l of [a.qkv, a.q, a.k, a.v]) if (l) s.push(...inSlices(l, per, 'reader'));
+    s.push(...outSlices(a.proj, per), ...inSlices(b.mlp.fc1, per, 'reader'), ...outSlices(b.mlp.fc2, per));
   }
-  for (const n of v.finalNorms) s.push(...normSlices(n, per));
-  for (const c of v.classifiers) s.push(...inSlices(c, per));
+  // Norms after the last block feed only the classifier: readers in either placement.
+  for (const n of v.finalNorms) s.push(...normSlices(n, per, 'reader'));
+  for (const c of v.classifiers) s.push(...inSlices(c, per, 'reader'));
   const reshapes = v.blocks.flatMap((b) => b.attention.reshapes.map((r) => r.node));
   return { id: 'embed', kind: 'embed', units: v.dim, slices: s, reshapes };
 }

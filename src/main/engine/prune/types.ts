@@ -13,8 +13,12 @@ export interface GroupSlice {
   node: number;
   input: number;
   axis: number;
-  /** `weight` slices are scored by importance criteria; `bias` slices are only cut. */
-  role: 'weight' | 'bias';
+  /**
+   * `weight` slices are scored by importance criteria; `bias` slices are only cut; `reader` slices
+   * are weights that only read a residual-stream channel (LayerNorm γ and the layers after it in a
+   * pre-norm model, the classifier): cut with the unit but not scored (see importance/reduce.ts).
+   */
+  role: 'weight' | 'bias' | 'reader';
   /** For each unit, the element indices along `axis`. */
   indices: number[][];
 }

@@ -39,6 +39,22 @@ export async function loadImageSet(dataDir: string, samples: number | undefined,
   return { data, sampleDims, labels, count: items.length };
 }
 
+/** The fixed batch size of a model's image input, if it declares one. */
+export function staticBatch(model: ModelProto): number | undefined {
+  const t = model.graph?.input.find((i) => !model.graph?.initializer.some((x) => x.name === i.name))?.type?.value;
+  const d = t?.case === 'tensorType' ? t.value.shape?.dim[0]?.value : undefined;
+  return d?.case === 'dimValue' && d.value > 0n ? Number(d.value) : undefined;
+}
+
+/** The first images of a set, as many as a multiple of `multiple` (for models with a fixed batch size). */
+export function truncateSet(set: ImageSet, multiple: number): ImageSet {
+  const count = Math.floor(set.count / multiple) * multiple;
+  if (count === set.count) return set;
+  if (count === 0) throw new PqvError('INVALID_ARGUMENT', `The model has a fixed batch size of ${multiple}: use at least ${multiple} images.`);
+  const per = set.data.length / set.count;
+  return { data: set.data.subarray(0, count * per), sampleDims: set.sampleDims, labels: set.labels.slice(0, count), count };
+}
+
 /** Images `start..start+n` of a set as one batch. */
 export function sliceImages(set: ImageSet, start: number, n: number): { data: Float32Array; dims: number[] } {
   const per = set.data.length / set.count;

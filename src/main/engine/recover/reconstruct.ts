@@ -13,11 +13,11 @@
 import type { ModelProto } from 'onnx-buf';
 import { PqvError, throwIfAborted } from '../../../common/errors.js';
 import type { LongOperationOptions } from '../../../common/progress.js';
-import { attrFloat, attrInt } from '../onnx/graph.js';
-import { setFloat32 } from '../onnx/tensor.js';
+import { attrFloat, attrInt, uniqueNamer, type GraphProto } from '../onnx/graph.js';
+import { makeFloat32Tensor, setFloat32 } from '../onnx/tensor.js';
 import { discoverVit } from '../vit/discover.js';
 import type { LinearRef, VitMap } from '../vit/types.js';
-import { ActivationRunner, sliceImages, type Batch, type ImageSet } from './activations.js';
+import { ActivationRunner, sliceImages, staticBatch, type Batch, type ImageSet } from './activations.js';
 import { embedChannelMap, initializerTensor, initializerValues, outputChannelMap, weightAt } from './channel-map.js';
 import { GramAccumulator, type GramPrecision, type GramStats } from './gram.js';
 import { cholesky, choleskySolve, meanDiag } from './linalg.js';
@@ -35,7 +35,7 @@ export interface ReconstructOptions {
   layers?: 'pruned' | 'all';
   /** Ridge strength relative to the mean diagonal of the centred Gram matrix. Default 1e-3. */
   alpha?: number;
-  /** Images per inference batch. Default 50. */
+  /** Images per inference batch. Default 50, or the model's fixed batch size. */
   batchSize?: number;
   /** Arithmetic of the per-batch Gram products (summed over batches in float64). Default `float32`. */
   precision?: GramPrecision;
@@ -114,6 +114,26 @@ function sharedInitializer(model: ModelProto, name: string): boolean {
   let uses = 0;
   for (const n of model.graph?.node ?? []) for (const i of n.input) if (i === name) uses++;
   return uses > 1;
+}
+
+/**
+ * Give a layer its own copy of weight/bias initializers it shares with other nodes (exporters alias
+ * identical tensors), so rewriting them changes only this layer.
+ */
+function ownParams(model: ModelProto, ref: LinearRef, fresh: (base: string) => string): void {
+  const g = model.graph;
+  if (!g) return;
+  for (const pr of [ref.weight, ref.bias]) {
+    if (!pr || !sharedInitializer(model, pr.initializer)) continue;
+    const node = g.node[pr.node];
+    if (!node) continue;
+    const src = initializerTensor(model, pr.initializer);
+    const name = fresh(`${pr.initializer}_recovered`);
+    const copy = makeFloat32Tensor(name, src.dims.map(Number), initializerValues(model, pr.initializer));
+    g.initializer.push(copy);
+    node.input[pr.input] = name;
+    pr.initializer = name;
+  }
 }
 
 /** Squared error ‖X·W + 1·bᵀ − Y‖² from the statistics (W is in×out row-major, float64). */
@@ -283,10 +303,11 @@ export async function reconstructModel(
   const vo = discoverVit(original);
   if (vp.depth !== vo.depth) throw new PqvError('INVALID_ARGUMENT', `The pruned model has ${vp.depth} blocks and the teacher ${vo.depth}: pass the model it was pruned from as the teacher.`);
   const pairs = layerPairs(model, vp, original, vo).filter((l) => (options.layers ?? 'all') === 'all' || l.p.inFeatures < l.o.inFeatures);
-  const common = { calib, batch: options.batchSize ?? 50, threads: options.threads, signal: op.signal };
+  const common = { calib, batch: staticBatch(model) ?? options.batchSize ?? 50, threads: options.threads, signal: op.signal };
   const p: Run = { ...common, model };
   const o: Run = { ...common, model: original };
   const results: LayerReconstruction[] = [];
+  const fresh = uniqueNamer(model.graph as GraphProto);
   let pCache: StreamCache | undefined;
   let oCache: StreamCache | undefined;
   op.onProgress?.({ stage: 'reconstruct', done: 0, total: pairs.length });
@@ -300,9 +321,8 @@ export async function reconstructModel(
       throwIfAborted(op.signal);
       const base = { layer: pair.p.name, role: pair.role, ...(pair.block !== undefined ? { block: pair.block } : {}), inFeatures: pair.p.inFeatures, outFeatures: pair.p.outFeatures };
       const { input, skip } = layerInput(model, pair.p);
-      const why = skip ?? (sharedInitializer(model, pair.p.weight.initializer) ? 'weight shared with another node' : undefined);
-      if (!input || why) {
-        results.push({ ...base, errorBefore: NaN, errorAfter: NaN, skipped: why ?? 'no input' });
+      if (!input || skip) {
+        results.push({ ...base, errorBefore: NaN, errorAfter: NaN, skipped: skip ?? 'no input' });
         continue;
       }
       const s = await layerStats(p, pCache, o, oCache, input, pair, options.precision ?? 'float32');
@@ -317,7 +337,10 @@ export async function reconstructModel(
       const sol = solveRidge(s, alpha, pair.p.bias !== undefined);
       const errorAfter = sseOf(s, sol.w, sol.b) / scale;
       const better = errorAfter < errorBefore;
-      if (better) writeWeights(model, pair.p, sol.w, sol.b);
+      if (better) {
+        ownParams(model, pair.p, fresh);
+        writeWeights(model, pair.p, sol.w, sol.b);
+      }
       results.push({ ...base, errorBefore, errorAfter: better ? errorAfter : errorBefore, ...(better ? {} : { skipped: 'no improvement' }) });
       op.onProgress?.({ stage: 'reconstruct', done: results.length, total: pairs.length, detail: pair.p.name });
     }

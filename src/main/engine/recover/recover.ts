@@ -8,7 +8,7 @@ import { PqvError, isPqvError, throwIfAborted } from '../../../common/errors.js'
 import type { LongOperationOptions } from '../../../common/progress.js';
 import type { PreprocessConfig } from '../../../common/types/evaluate.js';
 import { resolvePreprocess } from '../evaluate/preprocess.js';
-import { loadImageSet, logitsOf, type ImageSet } from './activations.js';
+import { loadImageSet, logitsOf, staticBatch, truncateSet, type ImageSet } from './activations.js';
 import { distillModel, distillSettings, type DistillOptions } from './distill.js';
 import { compareLogits, type LogitStats } from './metrics.js';
 import { reconstructModel, type LayerReconstruction, type ReconstructOptions } from './reconstruct.js';
@@ -80,10 +80,12 @@ export async function recoverAccuracy(pruned: ModelProto, original: ModelProto, 
   const dist = method === 'reconstruct' ? undefined : distillSettings(options.distill ?? {});
   const cfg = await preprocessFor(options, pruned, original);
   op.onProgress?.({ stage: 'recover', done: 0, detail: 'loading images' });
-  const calib = await loadImageSet(options.calibration.dataDir, options.calibration.samples ?? DEFAULT_RECOVERY_SAMPLES, cfg, op.signal);
-  const val: ImageSet = options.validation ? await loadImageSet(options.validation.dataDir, options.validation.samples, cfg, op.signal) : calib;
+  // A model with a fixed batch size runs whole batches of that size only.
+  const fixed = staticBatch(pruned);
+  const batch = fixed ?? 100;
+  const calib = truncateSet(await loadImageSet(options.calibration.dataDir, options.calibration.samples ?? DEFAULT_RECOVERY_SAMPLES, cfg, op.signal), fixed ?? 1);
+  const val: ImageSet = options.validation ? truncateSet(await loadImageSet(options.validation.dataDir, options.validation.samples, cfg, op.signal), fixed ?? 1) : calib;
   throwIfAborted(op.signal);
-  const batch = 100;
   const teacherCalib = await logitsOf(original, calib, batch, op.signal);
   const teacherVal = val === calib ? teacherCalib : await logitsOf(original, val, batch, op.signal);
   const measure = async (m: ModelProto): Promise<LogitStats> => {
@@ -112,10 +114,10 @@ export async function recoverAccuracy(pruned: ModelProto, original: ModelProto, 
   }
   if (dist) {
     const t0 = Date.now();
-    const r = await distillModel(model, teacherCalib.data, teacherCalib.classes, calib, { ...dist, threads: options.threads }, op);
+    const r = await distillModel(model, teacherCalib.data, teacherCalib.classes, calib, { ...dist, ...(fixed ? { batchSize: fixed } : {}), threads: options.threads }, op);
     model = r.model;
     report.distillation = {
-      steps: r.steps, batchSize: dist.batchSize, lr: dist.lr, temperature: dist.temperature, labelWeight: dist.labelWeight,
+      steps: r.steps, batchSize: fixed ?? dist.batchSize, lr: dist.lr, temperature: dist.temperature, labelWeight: dist.labelWeight,
       lossFirst: r.losses[0] ?? NaN, lossLast: r.losses[r.losses.length - 1] ?? NaN, losses: r.losses,
       seconds: (Date.now() - t0) / 1000,
     };
