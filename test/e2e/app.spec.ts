@@ -118,7 +118,7 @@ describe('browser mode', () => {
     const text = execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });
     expect(text).toContain('Benchmark report');
     expect(text).toContain('fmnist-deit-op17.onnx');
-    expect(text).toContain('Latency on host');
+    expect(text).toContain('Latency on This computer');
     expect(text).toMatch(new RegExp(`host\\s+host\\s+${p50.replace('.', '\\.')}\\s`));
   });
 });

@@ -261,16 +261,12 @@ describe('demo sweep on two virtual phones', () => {
 
     // The other phone goes on and finishes while the first one is away.
     const progB = page.getByTestId(`sweep-device-progress-${b.serial}`);
+    const perPhone = String(LABELS.length * PHONE_BACKENDS.length);
     await expect
-      .poll(
-        async () =>
-          (await progB.textContent())
-            ?.match(/(\d+) \/ (\d+)/)
-            ?.slice(1)
-            .join('/'),
-        { timeout: 90_000 },
-      )
-      .toBe(`${LABELS.length * PHONE_BACKENDS.length}/${LABELS.length * PHONE_BACKENDS.length}`);
+      .poll(async () => `${await progB.getAttribute('data-done')}/${await progB.getAttribute('data-total')}`, {
+        timeout: 90_000,
+      })
+      .toBe(`${perPhone}/${perPhone}`);
     expect(await progA.getAttribute('data-state')).toBe('lost');
     await shot('3-progress-phone-unplugged');
 
@@ -318,7 +314,7 @@ describe('demo sweep on two virtual phones', () => {
     await page.getByTestId('sweep-tab-results').click();
     const table = page.getByTestId('sweep-results-table');
     await expect.poll(async () => table.locator('tbody tr').count()).toBe(TOTAL_RUNS);
-    expect(await table.locator('.pill-ok').count()).toBe(TOTAL_RUNS);
+    await expect.poll(async () => table.locator('.pill-ok').count()).toBe(TOTAL_RUNS);
     const boxes = page.locator('[data-testid=sweep-backend-chart] .chart-box');
     await expect.poll(async () => boxes.count()).toBe(3);
     const legends = await boxes.evaluateAll((els) =>
@@ -338,10 +334,15 @@ describe('demo sweep on two virtual phones', () => {
     const [scatter] = await ink('[data-testid=sweep-tradeoff-chart] canvas');
     expect(scatter?.ink).toBeGreaterThan(1000);
     expect(scatter?.coloured).toBeGreaterThan(50);
-    expect(await page.getByTestId('sweep-filter-device').locator('option').allTextContents()).toEqual([
-      'All devices',
-      ...['host', a.serial, b.serial],
-    ]);
+    const filter = page.getByTestId('sweep-filter-device').locator('option');
+    const values = await filter.evaluateAll((els) =>
+      els.map((el) => (el as unknown as ElementLike).getAttribute('value')),
+    );
+    expect(values.sort()).toEqual(['', 'host', a.serial, b.serial].sort());
+    const names = (await filter.allTextContents()).map((t) => t.trim());
+    expect(names).toEqual(
+      expect.arrayContaining(['This computer', `Google Pixel 8 · ${a.serial}`, `Google Pixel 7a · ${b.serial}`]),
+    );
     await shot('5-results');
   });
 
@@ -357,8 +358,9 @@ describe('demo sweep on two virtual phones', () => {
     expect(text).toContain(`This computer (${hostname()})`);
     expect(text).toContain(`Google Pixel 8 (${a.serial}): Tensor G3, Android 14`);
     expect(text).toContain(`Google Pixel 7a (${b.serial}): Tensor G2, Android 14`);
-    expect(text).toContain(`Latency on ${a.serial}`);
-    expect(text).toContain(`Latency on ${b.serial}`);
+    expect(text).toContain('Latency on This computer');
+    expect(text).toContain(`Latency on Google Pixel 8 (${a.serial})`);
+    expect(text).toContain(`Latency on Google Pixel 7a (${b.serial})`);
     for (const label of LABELS) {
       // Each variant has a row per target in the results table.
       const rows = text

@@ -79,6 +79,18 @@ export async function loadEngine(): Promise<Engine> {
   }
   const withHost = (devices: DeviceInfo[]): DeviceInfo[] =>
     devices.some((d) => d.serial === 'host') ? devices : [...hostOnly(), ...devices];
+  /** Remember the facts of every phone seen, for reports and results of phones no longer connected. */
+  const remember = (devices: DeviceInfo[]): DeviceInfo[] => {
+    for (const d of devices) {
+      if (d.serial === 'host' || !d.facts) continue;
+      try {
+        results?.upsertDevice(d.serial, d.facts);
+      } catch {
+        /* the device list matters more than remembering it */
+      }
+    }
+    return devices;
+  };
 
   return {
     inspectModel: (p) => inspectModel(p),
@@ -92,8 +104,8 @@ export async function loadEngine(): Promise<Engine> {
             .listDevices()
             .map((d) => ({ serial: d.serial, state: 'unknown' as const, facts: d.facts as DeviceInfo['facts'] }))
         : [],
-    listDevices: async () => withHost(await listDevices()),
-    watchDevices: (cb) => watchDevices((list) => cb(withHost(list))),
+    listDevices: async () => withHost(remember(await listDevices())),
+    watchDevices: (cb) => watchDevices((list) => cb(withHost(remember(list)))),
     store,
     sweeps: createSweepEngine(),
     features: { devices: true, sweep: true, store: results !== null },

@@ -9,12 +9,45 @@ import { serializeError } from '../../common/errors';
 import { newJobId } from '../util/format';
 import { useAppStore } from './app';
 
+/**
+ * One stage's progress. Work items are counted once each (a variant; a variant on a phone for pushes; a variant on a
+ * device × backend for benchmarks): a run that failed and was retried counts as done, not as failed and done.
+ */
 export interface StageCounter {
   started: number;
   done: number;
   failed: number;
   total: number;
   detail: string;
+  /** Last state of each work item. */
+  items: Record<string, 'start' | 'done' | 'failed'>;
+}
+
+/** The work item a stage event is about. */
+function stageItem(ev: Extract<SweepEngineEvent, { type: 'stage' }>): string {
+  if (ev.stage === 'push') return `${ev.variant}|${ev.device ?? ''}`;
+  if (ev.stage === 'benchmark') return `${ev.variant}|${ev.device ?? ''}|${ev.backend ?? ''}`;
+  return ev.variant;
+}
+
+function setItem(s: StageCounter, item: string, state: 'start' | 'done' | 'failed'): void {
+  s.items[item] = state;
+  const states = Object.values(s.items);
+  s.started = states.length;
+  s.done = states.filter((x) => x === 'done').length;
+  s.failed = states.filter((x) => x === 'failed').length;
+}
+
+/** On resume: what the stored sweep already has counts as done. */
+function seedFromStored(live: LiveProgress, d: SweepDetail): void {
+  for (const row of d.rows) {
+    if (row.top1 !== undefined) setItem(live.stages.evaluate, row.label, 'done');
+    for (const c of row.cells) {
+      if (c.status !== 'ok') continue;
+      setItem(live.stages.benchmark, `${row.label}|${c.device}|${c.backend}`, 'done');
+      if (c.device !== 'host') setItem(live.stages.push, `${row.label}|${c.device}`, 'done');
+    }
+  }
 }
 
 /** Live state of one device lane. */
@@ -42,7 +75,7 @@ export interface LiveProgress {
   log: string[];
 }
 
-const emptyStage = (): StageCounter => ({ started: 0, done: 0, failed: 0, total: 0, detail: '' });
+const emptyStage = (): StageCounter => ({ started: 0, done: 0, failed: 0, total: 0, detail: '', items: {} });
 
 export const useSweepStore = defineStore('sweep', {
   state: () => ({
@@ -98,6 +131,8 @@ export const useSweepStore = defineStore('sweep', {
     async resume(sweepId: string): Promise<void> {
       this.startError = null;
       const jobId = newJobId('sweep');
+      // What is stored already counts as done in the live progress.
+      await this.open(sweepId);
       // Live progress starts before the call: the sweep's first events may arrive before its answer.
       const previous = this.live;
       this.live = this.newLive(sweepId, jobId, this.current?.sweepId === sweepId ? this.current.rows.length : 0);
@@ -124,7 +159,8 @@ export const useSweepStore = defineStore('sweep', {
       if (e.type !== 'sweep.event') return;
       if (!this.live || this.live.sweepId !== e.sweepId) this.live = this.newLive(e.sweepId, '', 0);
       this.apply(this.live, e.event);
-      if (e.event.type !== 'progress') this.scheduleRefresh(e.sweepId);
+      if (e.event.type === 'finished') void this.open(e.sweepId);
+      else if (e.event.type !== 'progress') this.scheduleRefresh(e.sweepId);
     },
     apply(live: LiveProgress, ev: SweepEngineEvent): void {
       const log = (line: string): void => {
@@ -137,15 +173,14 @@ export const useSweepStore = defineStore('sweep', {
           live.state = 'running';
           live.error = undefined;
           for (const d of Object.values(live.devices)) d.lost = false;
+          for (const key of Object.keys(live.stages) as SweepStage[]) live.stages[key] = emptyStage();
+          if (ev.resumed && this.current?.sweepId === live.sweepId) seedFromStored(live, this.current);
           live.overall = { done: ev.doneRuns, total: ev.totalRuns };
           live.stages.compress.total = ev.variants;
           live.stages.evaluate.total = ev.variants;
-          // Only phones get the model pushed; this computer benchmarks in place.
-          live.stages.push.total = ev.targets.some((t) => t.device !== 'host')
-            ? Math.round(
-                (ev.totalRuns * ev.targets.filter((t) => t.device !== 'host').length) / Math.max(1, ev.targets.length),
-              )
-            : 0;
+          // Each variant is pushed once to each phone (every backend runs the same file); this computer needs none.
+          live.stages.push.total =
+            ev.variants * new Set(ev.targets.filter((t) => t.device !== 'host').map((t) => t.device)).size;
           live.stages.benchmark.total = ev.totalRuns;
           log(
             ev.resumed
@@ -156,9 +191,9 @@ export const useSweepStore = defineStore('sweep', {
         }
         case 'stage': {
           const s = live.stages[ev.stage];
-          if (ev.state === 'start') s.started += 1;
-          if (ev.state === 'done') s.done += 1;
-          if (ev.state === 'failed') s.failed += 1;
+          const item = stageItem(ev);
+          // A later start (a retry) does not undo a finished item's count until it ends again.
+          if (ev.state !== 'start' || s.items[item] === undefined) setItem(s, item, ev.state);
           s.detail =
             [ev.variant, ev.device, ev.backend].filter(Boolean).join(' · ') + (ev.detail ? ` — ${ev.detail}` : '');
           break;

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelProto } from 'onnx-buf';
+import { CancelledError } from '../../../src/common/errors.js';
 import { resolvePreprocess } from '../../../src/main/engine/evaluate/preprocess.js';
 import { loadModel } from '../../../src/main/engine/onnx/model-io.js';
 import { pruneModel } from '../../../src/main/engine/prune/prune.js';
@@ -71,5 +72,21 @@ describe('recovery on the pruned demo model', () => {
     expect(klAfter).toBeLessThan(klBefore);
     // The input model is left untouched.
     expect((await statsOf(pruned, heldOut, teacherHeldOut)).kl).toBe(klBefore);
+  });
+
+  it('stops with CancelledError when aborted, after reporting progress', async () => {
+    const teacherCalib = await logitsOf(original, calib, 40);
+    const abort = new AbortController();
+    const stages: string[] = [];
+    const run = distillModel(pruned, teacherCalib.data, teacherCalib.classes, calib, { steps: 50, batchSize: 8 }, {
+      signal: abort.signal,
+      onProgress: (e) => {
+        stages.push(`${e.stage}:${e.done}`);
+        if (e.done === 2) abort.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(stages).toEqual(['distill:0', 'distill:1', 'distill:2']);
+    await expect(reconstructModel(pruned, original, calib, {}, { signal: abort.signal })).rejects.toBeInstanceOf(CancelledError);
   });
 });

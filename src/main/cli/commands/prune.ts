@@ -65,7 +65,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--seed <n>', 'seed for the random criterion', '0')
     .option('--recover <method>', `recover accuracy after pruning with the input model as teacher: ${RECOVERY_METHODS.join('|')} (needs --data)`)
     .option('--steps <n>', 'distillation steps for --recover (default 100)')
-    .option('--lr <x>', 'peak distillation learning rate for --recover (default 3e-4)')
+    .option('--lr <x>', 'peak distillation learning rate for --recover (default 3e-4; 3e-5 after reconstruction with both)')
     .option('--json', 'print the result as JSON')
     .action(async (modelPath: string, flags: PruneFlags) => {
       const json = Boolean(flags.json);

@@ -79,7 +79,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--val <dir>', 'held-out images for the before/after numbers (default: the calibration images)')
     .option('--val-samples <n>', 'number of held-out images (default: all)')
     .option('--steps <n>', 'distillation steps (default 100)')
-    .option('--lr <x>', 'peak distillation learning rate (default 3e-4)')
+    .option('--lr <x>', 'peak distillation learning rate (default 3e-4; 3e-5 after reconstruction with both)')
     .option('--batch <n>', 'distillation batch size (default 32)')
     .option('--temperature <t>', 'distillation temperature (default 2)')
     .option('--label-weight <w>', 'weight of the labels in the distillation target, in [0, 1] (default 0)')

@@ -27,21 +27,38 @@ function deviceLine(d: DeviceInfo, data: ReportData): string {
   return `<b>${esc(f.manufacturer)} ${esc(f.model)}</b> (${esc(d.serial)}): ${esc(f.soc)}, Android ${esc(f.androidVersion)} (SDK ${f.sdk}), ${f.cpuCount} cores, ${formatBytes(f.ramBytes ?? undefined)} RAM${f.thermalStatus !== null ? `, thermal status ${f.thermalStatus}` : ''}${f.batteryTempC !== null ? `, battery ${f.batteryTempC.toFixed(1)} °C` : ''}`;
 }
 
-function latencyCharts(rows: BenchRow[]): string {
+/** `This computer`, or a phone's maker and model with its serial (the serial alone when its facts are unknown). */
+function deviceName(serial: string, data: ReportData): string {
+  if (serial === 'host') return 'This computer';
+  const f = data.devices.find((d) => d.serial === serial)?.facts;
+  return f ? `${f.manufacturer} ${f.model} (${serial})` : serial;
+}
+
+/** A device × backend: `This computer`, or `Google Pixel 8 (SERIAL) / xnnpack`. */
+function targetName(serial: string, backend: string, data: ReportData): string {
+  return serial === 'host' ? deviceName(serial, data) : `${deviceName(serial, data)} / ${backend}`;
+}
+
+/** One latency chart per device; the section heading stays with the first chart, the others may start a new page. */
+function latencySection(data: ReportData): string {
+  const rows = data.benchRows;
+  if (rows.length === 0) return '<section class="keep"><h2>Latency</h2></section>';
   const devices = [...new Set(rows.map((r) => r.device))];
-  return devices
-    .map((device) => {
-      const mine = rows.filter((r) => r.device === device);
-      const labels = [...new Set(mine.map((r) => r.label))];
-      const backends = [...new Set(mine.map((r) => r.backend))];
-      const series = backends.map((b) => ({
-        name: `${b} p50 (whisker p90)`,
-        values: labels.map((l) => mine.find((r) => r.label === l && r.backend === b)?.p50Ms ?? null),
-        upper: labels.map((l) => mine.find((r) => r.label === l && r.backend === b)?.p90Ms ?? null),
-      }));
-      return `<div class="chart">${groupedBarSvg({ title: `Latency on ${device}`, categories: labels, series, yLabel: 'ms' })}</div>`;
-    })
-    .join('');
+  // Several devices: shorter charts, so the section fits on fewer pages.
+  const height = devices.length > 1 ? 240 : 300;
+  const charts = devices.map((device) => {
+    const mine = rows.filter((r) => r.device === device);
+    const labels = [...new Set(mine.map((r) => r.label))];
+    const backends = [...new Set(mine.map((r) => r.backend))];
+    const series = backends.map((b) => ({
+      name: `${b} p50 (whisker p90)`,
+      values: labels.map((l) => mine.find((r) => r.label === l && r.backend === b)?.p50Ms ?? null),
+      upper: labels.map((l) => mine.find((r) => r.label === l && r.backend === b)?.p90Ms ?? null),
+    }));
+    const title = `Latency on ${deviceName(device, data)}`;
+    return `<div class="chart">${groupedBarSvg({ title, categories: labels, series, yLabel: 'ms', height })}</div>`;
+  });
+  return `<section><div class="keep"><h2>Latency</h2>${charts[0]}</div>${charts.slice(1).join('')}</section>`;
 }
 
 function tradeoffChart(data: ReportData): string {
@@ -51,7 +68,8 @@ function tradeoffChart(data: ReportData): string {
     .filter((r) => r.device === first.device && r.backend === first.backend && r.top1 !== undefined)
     .map((r) => ({ label: r.label, latency: r.p50Ms, accuracy: r.top1 ?? 0 }));
   if (points.length < 2) return '';
-  return `<div class="chart">${tradeoffScatterSvg({ title: `Accuracy vs latency on ${first.device} / ${first.backend} (Pareto front in pink)`, points })}</div>`;
+  const title = `Accuracy vs latency on ${targetName(first.device, first.backend, data)} (Pareto front in pink)`;
+  return `<div class="chart">${tradeoffScatterSvg({ title, points })}</div>`;
 }
 
 function sizeChart(data: ReportData): string {
@@ -83,7 +101,7 @@ function findings(data: ReportData): string {
       ? ` at ${pct(best.top1)} top-1${base?.top1 !== undefined ? ` (baseline ${pct(base.top1)})` : ''}`
       : '';
   const size = best.bytes !== undefined && base?.bytes ? `, ${(base.bytes / best.bytes).toFixed(1)}× smaller` : '';
-  return `<div class="finding"><b>Key result:</b> ${esc(best.label)} runs ${best.speedup!.toFixed(2)}× faster than the baseline on ${esc(best.device)} / ${esc(best.backend)} (p50 ${ms(best.p50Ms)} ms)${acc}${size}.</div>`;
+  return `<div class="finding"><b>Key result:</b> ${esc(best.label)} runs ${best.speedup!.toFixed(2)}× faster than the baseline on ${esc(targetName(best.device, best.backend, data))} (p50 ${ms(best.p50Ms)} ms)${acc}${size}.</div>`;
 }
 
 function benchTable(rows: BenchRow[]): string {
@@ -158,8 +176,7 @@ export function renderReportHtml(data: ReportData): string {
   <h2>Devices</h2>
   <ul class="devices">${shown.map((d) => `<li>${deviceLine(d, data)}</li>`).join('')}</ul>
 </section>
-<section class="keep"><h2>Latency</h2>
-${data.benchRows.length ? latencyCharts(data.benchRows) : ''}</section>
+${latencySection(data)}
 ${benchTable(data.benchRows)}
 <section class="keep"><h2>Accuracy</h2>
 ${tradeoffChart(data) || evalTable(data)}</section>

@@ -3,9 +3,10 @@
  *
  * Every criterion (magnitude L1/L2, Taylor, Hessian, random) first yields a per-element score for
  * each initializer it scores (same length and layout as the initializer). A dependency group then
- * reduces the scores of all its coupled slices to one score per prunable unit, the same way for
- * every criterion (Torch-Pruning semantics: sum over the slice, mean over coupled layers, mean
- * normalisation). Criteria are therefore pure functions of (weights, gradients statistics).
+ * reduces the scores of its scored slices to one score per prunable unit, the same way for every
+ * criterion (see reduce.ts: sum over each slice, each slice divided by its own mean unit score, then
+ * the mean over coupled layers; embedding channels are scored on the layers that write the residual
+ * stream). Criteria are therefore pure functions of (weights, gradient statistics).
  */
 import type { ModelProto } from 'onnx-buf';
 import type { LongOperationOptions } from '../../../../common/progress.js';
