@@ -4,7 +4,10 @@
  * recovery took. Calibration images come from the calib split; accuracy is measured on the test split
  * with `evaluateModel`.
  *
- *   npx tsx bench/recovery-table.ts [--ratios 0.3,0.5] [--samples 500] [--steps 200] [--lr 3e-4] [--limit 2000] [--methods reconstruct,distill,both]
+ *   npx tsx bench/recovery-table.ts [--ratios 0.3,0.5] [--samples 500] [--steps 200] [--lr X] [--limit 2000] [--methods reconstruct,distill,both]
+ *
+ * Without --lr each method uses its default learning rate (3e-4 for distill, 3e-5 for the distillation after
+ * reconstruction in both).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +29,7 @@ const test = resolve('resources/demo/data/test');
 const ratios = opt('--ratios', '0.3,0.5').split(',').map(Number);
 const samples = Number(opt('--samples', '500'));
 const steps = Number(opt('--steps', '200'));
-const lr = Number(opt('--lr', '3e-4'));
+const lr = args.includes('--lr') ? Number(opt('--lr', '')) : undefined;
 const limit = Number(opt('--limit', '2000'));
 const methods = opt('--methods', 'reconstruct,distill,both').split(',') as RecoveryMethod[];
 
@@ -36,7 +39,7 @@ const preprocess = await resolvePreprocess(modelPath, model);
 const dir = await mkdtemp(join(tmpdir(), 'pqv-recovery-'));
 try {
   const base = await evaluateModel({ modelPath, dataDir: test, limit, preprocess });
-  console.log(`unpruned top-1 ${pct(base.top1)}% on ${base.n} test images; calibration ${samples} images; distillation ${steps} steps, lr ${lr}`);
+  console.log(`unpruned top-1 ${pct(base.top1)}% on ${base.n} test images; calibration ${samples} images; distillation ${steps} steps, lr ${lr ?? 'default'}`);
   const rows: string[][] = [];
   for (const ratio of ratios) {
     const pruned = await pruneModel(model, { method: 'l2', target: 'all', ratio });
@@ -58,9 +61,10 @@ try {
       await saveModel(r.model, out);
       const after = await evaluateModel({ modelPath: out, dataDir: test, limit, preprocess });
       const rep = r.report;
+      const lrUsed = rep.distillation ? `, lr ${rep.distillation.lr}` : '';
       const parts = [
         rep.reconstruction ? `reconstruct ${rep.reconstruction.seconds.toFixed(0)} s` : '',
-        rep.distillation ? `distill ${rep.distillation.seconds.toFixed(0)} s (loss ${rep.distillation.lossFirst.toFixed(3)} → ${rep.distillation.lossLast.toFixed(3)})` : '',
+        rep.distillation ? `distill ${rep.distillation.seconds.toFixed(0)} s (loss ${rep.distillation.lossFirst.toFixed(3)} → ${rep.distillation.lossLast.toFixed(3)}${lrUsed})` : '',
       ].filter(Boolean);
       console.log(`  ${method.padEnd(11)} top-1 ${pct(after.top1)}%  calib KL ${rep.before.kl.toFixed(4)} → ${rep.after.kl.toFixed(4)}  total ${secs.toFixed(0)} s [${parts.join(', ')}]`);
       row.push(`${pct(after.top1)} (${secs.toFixed(0)} s)`);

@@ -181,6 +181,7 @@ describe('demo sweep on two virtual phones', () => {
       if (PHONE_BACKENDS.includes(b)) await box.check();
       else await box.uncheck();
     }
+    await shot('0-builder');
     startSampling();
     await page.getByTestId('sweep-start').click();
     const live = page.getByTestId('sweep-live');

@@ -1,11 +1,12 @@
 /**
- * Float64 Cholesky factorisation and solves, ridge statistics, Adam and the learning-rate schedule.
+ * Float64 Cholesky factorisation and solves, ridge statistics (and their accumulation by ONNX Runtime),
+ * Adam and the learning-rate schedule.
  */
 import { describe, expect, it } from 'vitest';
 import { cholesky, choleskySolve, matmul, solveSpd } from '../../../src/main/engine/recover/linalg.js';
 import { Adam, cosineLr } from '../../../src/main/engine/recover/optimizer.js';
 import { solveRidge, sseOf } from '../../../src/main/engine/recover/reconstruct.js';
-import type { GramStats } from '../../../src/main/engine/recover/gram.js';
+import { GramAccumulator, type GramStats } from '../../../src/main/engine/recover/gram.js';
 
 /** Deterministic pseudo-random numbers in [-1, 1). */
 function seq(n: number, seed: number): Float64Array {
@@ -127,5 +128,29 @@ describe('optimizer', () => {
     expect(cosineLr(10, 100, 1, 10)).toBeCloseTo(1);
     expect(cosineLr(99, 100, 1, 10, 0.1)).toBeCloseTo(0.1);
     expect(cosineLr(55, 100, 1, 10)).toBeLessThan(cosineLr(30, 100, 1, 10));
+  });
+});
+
+describe('GramAccumulator', () => {
+  it.each(['float32', 'float64'] as const)('accumulates XᵀX, XᵀY[cols], sums and Σy² over batches (%s)', async (precision) => {
+    const cols = [4, 0, 2];
+    const acc = await GramAccumulator.create(4, cols, precision);
+    const xs = [seq(2 * 3 * 4, 21), seq(1 * 3 * 4, 22)];
+    const ys = [seq(2 * 3 * 5, 23), seq(1 * 3 * 5, 24)];
+    await acc.add(Float32Array.from(xs[0] as Float64Array), [2, 3, 4], Float32Array.from(ys[0] as Float64Array), [2, 3, 5]);
+    await acc.add(Float32Array.from(xs[1] as Float64Array), [1, 3, 4], Float32Array.from(ys[1] as Float64Array), [1, 3, 5]);
+    await acc.release();
+    // Direct computation over the 9 rows.
+    const x = Float64Array.from([...(xs[0] as Float64Array), ...(xs[1] as Float64Array)].map((v) => Math.fround(v)));
+    const yAll = Float64Array.from([...(ys[0] as Float64Array), ...(ys[1] as Float64Array)].map((v) => Math.fround(v)));
+    const y = Float64Array.from({ length: 9 * 3 }, (_, k) => yAll[Math.floor(k / 3) * 5 + (cols[k % 3] as number)] as number);
+    const xt = transpose(x, 9, 4);
+    const s = acc.stats;
+    expect(s.rows).toBe(9);
+    matmul(xt, x, 4, 9, 4).forEach((v, i) => expect(s.xx[i]).toBeCloseTo(v, 5));
+    matmul(xt, y, 4, 9, 3).forEach((v, i) => expect(s.xy[i]).toBeCloseTo(v, 5));
+    for (let i = 0; i < 4; i++) expect(s.sx[i]).toBeCloseTo(Array.from({ length: 9 }, (_, r) => x[r * 4 + i] as number).reduce((a, b) => a + b, 0), 5);
+    for (let j = 0; j < 3; j++) expect(s.sy[j]).toBeCloseTo(Array.from({ length: 9 }, (_, r) => y[r * 3 + j] as number).reduce((a, b) => a + b, 0), 5);
+    expect(s.yy).toBeCloseTo(y.reduce((a, v) => a + v * v, 0), 4);
   });
 });

@@ -90,7 +90,8 @@ export class GramAccumulator {
   async add(x: Float32Array, xDims: readonly number[], y: Float32Array, yDims: readonly number[]): Promise<void> {
     const s = this.stats;
     const rows = x.length / s.inDim;
-    if (!Number.isInteger(rows) || rows * (this.idx.dims[0] as number) !== (y.length / (yDims[yDims.length - 1] ?? 1)) * s.outDim) {
+    const yRows = y.length / (yDims[yDims.length - 1] ?? 1);
+    if (!Number.isInteger(rows) || rows !== yRows) {
       throw new PqvError('INFERENCE_FAILED', `Layer input [${xDims.join(',')}] and target [${yDims.join(',')}] do not have the same rows.`);
     }
     const out = await this.session.run({
