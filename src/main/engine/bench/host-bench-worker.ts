@@ -3,6 +3,7 @@
  * and reports the timings and its own peak RSS to the parent over IPC. Runs in its own process so a crash
  * of the runtime cannot take the app down and the peak memory is the model's, not the app's.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { PqvError, serializeError } from '../../../common/errors.js';
@@ -29,7 +30,34 @@ async function explainLoadFailure(path: string, e: unknown): Promise<PqvError> {
   return new PqvError('INFERENCE_FAILED', `ONNX Runtime could not load ${path}: ${msg}`);
 }
 
+/**
+ * Reset the kernel's peak-RSS mark (Linux: `5` → /proc/self/clear_refs) so the peak reported afterwards covers
+ * the session and the runs only, not the start-up of the JavaScript runtime. Returns false where unsupported.
+ */
+function resetPeakRss(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Peak RSS since the last reset (VmHWM), or the process's lifetime peak where that is not available. */
+function peakRssBytes(wasReset: boolean): number {
+  if (wasReset) {
+    try {
+      const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      if (m) return Number(m[1]) * 1024;
+    } catch {
+      // fall through to the lifetime peak
+    }
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 async function run(req: BenchRequest): Promise<BenchReply> {
+  const peakWasReset = resetPeakRss();
   const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
   if (req.threads > 0) opts.intraOpNumThreads = req.threads;
   const t0 = performance.now();
@@ -74,7 +102,7 @@ async function run(req: BenchRequest): Promise<BenchReply> {
     await progress('benchmark', i + 1, req.runs);
   }
   await session.release();
-  return { type: 'result', initMs, firstMs, samples, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return { type: 'result', initMs, firstMs, samples, peakRssBytes: peakRssBytes(peakWasReset) };
 }
 
 process.once('message', (req: BenchRequest) => {

@@ -28,7 +28,8 @@ export interface WorkerSpec {
 export function workerSpec(): WorkerSpec {
   const self = fileURLToPath(import.meta.url);
   if (self.endsWith('.ts')) {
-    return { path: fileURLToPath(new URL('./host-bench-worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+    // Resolve tsx from this package, not from the current directory (the CLI may run from anywhere).
+    return { path: fileURLToPath(new URL('./host-bench-worker.ts', import.meta.url)), execArgv: ['--import', import.meta.resolve('tsx')] };
   }
   return { path: fileURLToPath(new URL('./host-bench-worker.js', import.meta.url)), execArgv: [] };
 }

@@ -24,7 +24,7 @@ export type BenchReply =
       firstMs: number;
       /** Timed runs, ms, in run order. */
       samples: number[];
-      /** `process.resourceUsage().maxRSS` of the child, bytes. */
+      /** Peak RSS of the child while it loads the model and runs it (VmHWM after a reset on Linux), bytes. */
       peakRssBytes: number;
     }
   | { type: 'error'; error: SerializedError };
