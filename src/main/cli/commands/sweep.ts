@@ -4,11 +4,18 @@
  * optionally writes a PDF report and a CSV. Without `--config` it runs the demo preset. `--resume ID` continues an
  * interrupted sweep; `--list` shows the stored sweeps.
  */
+import { writeFile } from 'node:fs/promises';
+import { buildReportData } from '../../engine/report/data.js';
+import { renderReportHtml } from '../../engine/report/html.js';
+import { exportPdf } from '../../engine/report/pdf.js';
+import { runsToCsv } from '../../engine/report/tables.js';
+import { listDevices } from '../../engine/devices/index.js';
+import { SqliteRunStore } from '../../services/run-store.js';
 import { hostname, arch, cpus, platform, release, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PqvError } from '../../../common/errors.js';
-import type { HostInfo, RunEntry } from '../../../common/api.js';
+import type { HostInfo } from '../../../common/api.js';
 import type { DeviceInfo } from '../../../common/types/devices.js';
 import type { SweepEngineEvent, SweepResults, SweepSpec } from '../../../common/types/sweep.js';
 import {
@@ -82,16 +89,7 @@ function hostInfo(): HostInfo {
   };
 }
 
-type Mod = Record<string, unknown>;
-async function optional(spec: string): Promise<Mod | null> {
-  try {
-    return (await import(spec)) as Mod;
-  } catch {
-    return null;
-  }
-}
-
-/** Write the PDF report and/or CSV with the report module, when this build has it. */
+/** Write the PDF report and/or the CSV of every run of the sweep. */
 async function writeExports(
   store: SqliteSweepStore,
   results: SweepResults,
@@ -100,37 +98,15 @@ async function writeExports(
 ): Promise<string[]> {
   const written: string[] = [];
   if (!f.report && !f.csv) return written;
-  // Paths in variables: the report module is optional in a build.
-  const [data, html, pdf, tables, runStore] = await Promise.all([
-    optional('../../engine/report/data.js'),
-    optional('../../engine/report/html.js'),
-    optional('../../engine/report/pdf.js'),
-    optional('../../engine/report/tables.js'),
-    optional('../../services/run-store.js'),
-  ]);
-  const build = data?.buildReportData;
-  const Store = runStore?.SqliteRunStore;
-  if (typeof build !== 'function' || typeof Store !== 'function') {
-    process.stderr.write(
-      'Reports are not available in this build of PQV Studio; the results are in the results database (see `pqv sweep --list`).\n',
-    );
-    return written;
-  }
-  const runs = new (Store as new (s: unknown) => { listRuns(q: { sweepId: string }): RunEntry[] })(
-    store.results,
-  ).listRuns({ sweepId: results.sweepId });
+  const runs = new SqliteRunStore(store.results).listRuns({ sweepId: results.sweepId });
   // Facts (model, SoC, Android version) of the devices that are still connected; bare serials otherwise.
-  const listed = await optional('../../engine/devices/index.js');
-  const live =
-    typeof listed?.listDevices === 'function'
-      ? await (listed.listDevices as () => Promise<DeviceInfo[]>)().catch(() => [] as DeviceInfo[])
-      : [];
+  const live = await listDevices().catch(() => [] as DeviceInfo[]);
   const devices: DeviceInfo[] = [...new Set(results.targets.map((t) => t.device))].map(
     (s) =>
       live.find((d) => d.serial === s) ??
       (s === 'host' ? { serial: 'host', state: 'host' } : { serial: s, state: 'device' }),
   );
-  const reportData = (build as (i: unknown) => unknown)({
+  const reportData = buildReportData({
     runs,
     sweep: { ...results, devices },
     devices,
@@ -138,29 +114,14 @@ async function writeExports(
     generatedAt: new Date(),
   });
   if (f.csv) {
-    const toCsv = tables?.runsToCsv;
-    if (typeof toCsv !== 'function') process.stderr.write('CSV export is not available in this build of PQV Studio.\n');
-    else {
-      const { writeFile } = await import('node:fs/promises');
-      const out = resolve(f.csv);
-      await writeFile(out, (toCsv as (r: RunEntry[]) => string)(runs));
-      written.push(out);
-    }
+    const out = resolve(f.csv);
+    await writeFile(out, runsToCsv(runs));
+    written.push(out);
   }
   if (f.report) {
-    const render = html?.renderReportHtml;
-    const exportPdf = pdf?.exportPdf;
-    if (typeof render !== 'function' || typeof exportPdf !== 'function')
-      process.stderr.write('PDF reports are not available in this build of PQV Studio.\n');
-    else {
-      const out = resolve(f.report);
-      await (exportPdf as (h: string, p: string, o: { signal: AbortSignal }) => Promise<void>)(
-        (render as (d: unknown) => string)(reportData),
-        out,
-        { signal },
-      );
-      written.push(out);
-    }
+    const out = resolve(f.report);
+    await exportPdf(renderReportHtml(reportData), out, { signal });
+    written.push(out);
   }
   return written;
 }

@@ -19,6 +19,12 @@ import { pruneModel } from '../prune/prune.js';
 import { datasetSource, type CalibrationSource } from '../quantize/calibration.js';
 import { quantizeModel } from '../quantize/quantize.js';
 import type { SweepDevice } from './plan.js';
+import type { DeviceInfo } from '../../../common/types/devices.js';
+import { adbClient } from '../devices/adb-server.js';
+import { benchOnDevice } from '../devices/device-bench.js';
+import { listPhones } from '../devices/discovery.js';
+import { readDeviceFacts } from '../devices/facts.js';
+import { resolveRunner } from '../devices/runners.js';
 
 /** Inputs of building one variant. */
 export interface CompressInput {
@@ -59,25 +65,6 @@ export interface EnginePorts {
   listDevices(): Promise<SweepDevice[]>;
   /** Backends a ready phone's runner supports (read once when a sweep is planned); empty = unknown. */
   deviceBackends(serial: string): Promise<Backend[]>;
-}
-
-type Mod = Record<string, unknown>;
-
-// The device layer is optional (a build without adb support still sweeps on this computer).
-const DEVICE_BENCH_MODULE = '../devices/device-bench.js';
-const DISCOVERY_MODULE = '../devices/discovery.js';
-const FACTS_MODULE = '../devices/facts.js';
-const RUNNERS_MODULE = '../devices/runners.js';
-const ADB_MODULE = '../devices/adb-server.js';
-
-async function optionalImport(spec: string): Promise<Mod | null> {
-  try {
-    return (await import(spec)) as Mod;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return null;
-    throw e;
-  }
 }
 
 export async function hashFile(path: string): Promise<string> {
@@ -156,31 +143,18 @@ async function benchDevice(
   opts: BenchOptions,
   op: LongOperationOptions,
 ): Promise<BenchResult> {
-  const f = (await optionalImport(DEVICE_BENCH_MODULE))?.benchOnDevice;
-  if (typeof f !== 'function')
-    throw new PqvError('ADB_UNAVAILABLE', 'On-device benchmarking is not available in this build of PQV Studio.');
-  return (f as EnginePorts['benchDevice'])(serial, modelPath, backend, opts, op);
+  return benchOnDevice(serial, modelPath, backend, opts, op);
 }
 
 /** Phones of the adb server; none when adb is not installed or not reachable (the sweep then runs on the host). */
 async function listDevices(): Promise<SweepDevice[]> {
-  const list = (await optionalImport(DISCOVERY_MODULE))?.listPhones;
-  if (typeof list !== 'function') return [];
-  let devices: Array<{ serial: string; state: string; backends?: Backend[] }>;
+  let devices: DeviceInfo[];
   try {
-    devices = await (list as () => Promise<Array<{ serial: string; state: string; backends?: Backend[] }>>)();
+    devices = await listPhones();
   } catch {
     return [];
   }
-  return devices
-    .filter((d) => d.serial !== 'host')
-    .map((d) => ({ serial: d.serial, state: d.state, backends: d.backends ?? [] }));
-}
-
-interface FactsLike {
-  abis: string[];
-  sdk: number;
-  soc: string;
+  return devices.filter((d) => d.serial !== 'host').map((d) => ({ serial: d.serial, state: d.state, backends: [] }));
 }
 
 /**
@@ -188,21 +162,9 @@ interface FactsLike {
  * QNN when the runner ships the QNN GPU / HTP libraries and the SoC is a Qualcomm one (SM8550, SDM845…).
  */
 async function deviceBackends(serial: string): Promise<Backend[]> {
-  const [adb, facts, runners] = await Promise.all([
-    optionalImport(ADB_MODULE),
-    optionalImport(FACTS_MODULE),
-    optionalImport(RUNNERS_MODULE),
-  ]);
-  const client = adb?.adbClient;
-  const read = facts?.readDeviceFacts;
-  const resolveRunner = runners?.resolveRunner;
-  if (typeof client !== 'function' || typeof read !== 'function' || typeof resolveRunner !== 'function') return [];
   try {
-    const f = await (read as (c: unknown, s: string) => Promise<FactsLike>)(
-      await (client as () => Promise<unknown>)(),
-      serial,
-    );
-    const runner = await (resolveRunner as (abis: string[]) => Promise<{ files: Array<{ name: string }> }>)(f.abis);
+    const f = await readDeviceFacts(await adbClient(), serial);
+    const runner = await resolveRunner(f.abis);
     const libs = new Set(runner.files.map((x) => x.name));
     const qualcomm = /^(sm|sdm|msm|qcs|apq)\d|qualcomm|qti|snapdragon/i.test(f.soc);
     const out: Backend[] = ['cpu', 'xnnpack'];
