@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { makeNode } from '../src/main/engine/onnx/graph.js';
 import { saveModel } from '../src/main/engine/onnx/model-io.js';
 import { makeFloat32Tensor, makeInt64Tensor } from '../src/main/engine/onnx/tensor.js';
-import { mulberry32 } from '../src/main/engine/prune/importance/magnitude.js';
+import { seededRandom as mulberry32 } from '../src/main/engine/util/random.js';
 
 export interface GenVitOptions { dim: number; depth: number; heads: number; mlp: number; img: number; patch: number; classes: number; seed: number }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePerfTestOutput, parseResultCsv, percentile, stddev } from '../../../src/main/engine/devices/perf-output.js';
+import { latencyStats } from '../../../src/main/engine/bench/stats.js';
+import { parsePerfTestOutput, parseResultCsv } from '../../../src/main/engine/devices/perf-output.js';
 import { parseProfilePlacement } from '../../../src/main/engine/devices/placement.js';
 import { classifyRunnerFailure } from '../../../src/main/engine/devices/runner-errors.js';
 import { splitExitMarker } from '../../../src/main/engine/devices/device-shell.js';
@@ -46,8 +47,8 @@ describe('onnxruntime_perf_test output', () => {
     expect(xs).toHaveLength(4);
     expect(xs[1]).toBeCloseTo(22.1794, 6);
     const sorted = [...xs].sort((a, b) => a - b);
-    expect(percentile(sorted, 0.5)).toBeCloseTo(24.0, 6);
-    expect(stddev([1, 2, 3, 4])).toBeCloseTo(1.290994, 5);
+    // Same percentile definition as the host benchmark (linear interpolation between the two middle runs).
+    expect(latencyStats(xs).p50Ms).toBeCloseTo(((sorted[1] ?? 0) + (sorted[2] ?? 0)) / 2, 6);
   });
 
   it('computes operator placement per execution provider', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReportData } from '../../../src/main/engine/report/data.js';
 import { renderReportHtml } from '../../../src/main/engine/report/html.js';
-import { paretoFront } from '../../../src/main/engine/report/pareto.js';
+import { paretoFront } from '../../../src/common/pareto.js';
 import { groupedBarSvg, tradeoffScatterSvg } from '../../../src/main/engine/report/svg-charts.js';
 import { CSV_COLUMNS, runsToCsv } from '../../../src/main/engine/report/tables.js';
 import type { HostInfo, RunEntry } from '../../../src/common/api.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paretoFlags } from '../../../src/main/engine/sweep/pareto.js';
+import { paretoFlags } from '../../../src/common/pareto.js';
 
 describe('paretoFlags', () => {
   it('keeps points no other point beats on latency and accuracy', () => {

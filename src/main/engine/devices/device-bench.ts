@@ -17,7 +17,8 @@ import { DEVICE_ROOT, deployModel, deployRunner } from './deploy.js';
 import { runShell } from './device-shell.js';
 import { shellJoin, shellQuote } from './shell-quote.js';
 import { perfTestArgs, type DeviceBackend, type GpuProvider } from './perf-args.js';
-import { parsePerfTestOutput, parseResultCsv, percentile, stddev } from './perf-output.js';
+import { parsePerfTestOutput, parseResultCsv } from './perf-output.js';
+import { latencyStats, percentileSorted } from '../bench/stats.js';
 import { parseProfilePlacement } from './placement.js';
 import { cancellableSleep, readThermal, waitForCool, type ThermalPolicy } from './thermal.js';
 import { classifyRunnerFailure } from './runner-errors.js';
@@ -170,23 +171,25 @@ export async function benchOnDevice(
     }
     const after = await readThermal(client, serial, signal);
     if (policy?.cooldownMs) await cancellableSleep(policy.cooldownMs, signal);
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const have = sorted.length > 0;
-    const mean = have ? latencies.reduce((a, b) => a + b, 0) / latencies.length : m.averageMs;
+    // Percentiles from the per-run latencies with the same definition as the host benchmark (stats.ts), so
+    // host and phone numbers compare; perf_test's own summary is the fallback when no per-run file exists.
+    const have = latencies.length > 0;
+    const st = have ? latencyStats(latencies) : undefined;
+    const sorted = have ? [...latencies].sort((a, b) => a - b) : [];
     return {
       device: serial,
       deviceModel: facts.model,
       backend,
       initMs: m.sessionCreationMs,
       firstMs: m.firstInferenceMs ?? NaN,
-      meanMs: mean,
-      p50Ms: have ? percentile(sorted, 0.5) : (m.p50Ms ?? NaN),
-      p90Ms: have ? percentile(sorted, 0.9) : (m.p90Ms ?? NaN),
-      p95Ms: have ? percentile(sorted, 0.95) : (m.p95Ms ?? undefined),
-      p99Ms: have ? percentile(sorted, 0.99) : (m.p99Ms ?? NaN),
-      minMs: have ? sorted[0]! : (m.minMs ?? NaN),
-      maxMs: have ? sorted[sorted.length - 1]! : (m.maxMs ?? NaN),
-      stdMs: have ? stddev(latencies) : NaN,
+      meanMs: st ? st.meanMs : m.averageMs,
+      p50Ms: st ? st.p50Ms : (m.p50Ms ?? NaN),
+      p90Ms: st ? st.p90Ms : (m.p90Ms ?? NaN),
+      p95Ms: st ? percentileSorted(sorted, 95) : (m.p95Ms ?? undefined),
+      p99Ms: st ? st.p99Ms : (m.p99Ms ?? NaN),
+      minMs: st ? st.minMs : (m.minMs ?? NaN),
+      maxMs: st ? st.maxMs : (m.maxMs ?? NaN),
+      stdMs: st ? st.stdMs : NaN,
       peakRssBytes: m.peakWorkingSetBytes ?? 0,
       cpuPercent: m.avgCpuPercent,
       runs: m.requests,

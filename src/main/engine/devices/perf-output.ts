@@ -83,14 +83,3 @@ export function parseResultCsv(raw: string): number[] {
   }
   return out;
 }
-
-/** Percentile the way perf_test picks it: sorted[floor(n*q)]. */
-export function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN;
-}
-
-export function stddev(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
-}

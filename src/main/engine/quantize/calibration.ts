@@ -19,6 +19,7 @@ import { TensorStats, DEFAULT_BINS, tailSize, type StatsJson } from './calibrato
 import { makeNode, uniqueNamer } from '../onnx/graph.js';
 import { DataType, makeFloat32Tensor, makeInt64Tensor } from '../onnx/tensor.js';
 import { cloneModel, runtimeInputs, untypedShapeValueInfo } from './model-utils.js';
+import { seededRandom } from '../util/random.js';
 
 /** One batch of model input. */
 export interface InputBatch {
@@ -69,14 +70,7 @@ export function randomSource(sampleDims: readonly number[], samples: number, see
 
 /** Deterministic standard-normal generator (mulberry32 + Box–Muller). */
 export function normalGenerator(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededRandom(seed);
   return () => {
     const u = Math.max(uniform(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());

@@ -3,7 +3,7 @@
  * p50–p90 whiskers, and an accuracy-vs-latency scatter with the Pareto front drawn.
  */
 import { FRONT, GRID, INK, MUTED, seriesColor } from './palette.js';
-import { paretoFront, type TradeoffPoint } from './pareto.js';
+import { paretoFront, type TradeoffPoint } from '../../../common/pareto.js';
 
 export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -13,7 +13,7 @@ import { effectiveState, summarizeSweep } from './summary.js';
 export { runSweep, resumeSweep, loadSweepFile, type RunSweepOptions } from './runner.js';
 export { summarizeSweep, buildResults, activeSweeps, effectiveState } from './summary.js';
 export { demoPreset, DEMO_VARIANTS, type DemoPaths } from './preset.js';
-export { paretoFlags, type ParetoPoint } from './pareto.js';
+export { paretoFlags, type ParetoPoint } from '../../../common/pareto.js';
 export { expandPlan, planTargets, planVariants, variantLabel, variantKey, type SweepDevice } from './plan.js';
 export { SqliteSweepStore } from './sqlite-store.js';
 export { MemorySweepStore, type SweepStore, type StoredSweep, type StoredRun } from './store-port.js';

@@ -5,7 +5,7 @@
 import { PqvError } from '../../../common/errors.js';
 import type { SweepCell, SweepResults, SweepRow, SweepState } from '../../../common/types/sweep.js';
 import type { ResultsStore } from '../store/results-store.js';
-import { paretoFlags } from './pareto.js';
+import { paretoFlags } from '../../../common/pareto.js';
 import { toSweepStore } from './sqlite-store.js';
 import { storedRunKey, type StoredRun, type StoredSweep, type SweepStore } from './store-port.js';
 

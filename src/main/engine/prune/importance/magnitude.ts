@@ -5,6 +5,7 @@ import { throwIfAborted } from '../../../../common/errors.js';
 import { readFloat32 } from '../../onnx/tensor.js';
 import type { TensorProto } from 'onnx-buf';
 import type { ElementScoreProvider, ElementScoreRequest, ElementScores } from './element-scores.js';
+import { seededRandom } from '../../util/random.js';
 
 /**
  * Element scores computed on first `get` and not retained, so scoring a large model holds one
@@ -56,21 +57,10 @@ export const l1ElementScores: ElementScoreProvider = magnitude(1);
 /** Σw² per slice (Torch-Pruning MagnitudeImportance p=2). */
 export const l2ElementScores: ElementScoreProvider = magnitude(2);
 
-/** Deterministic PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Uniform random scores from `seed` (the baseline criterion). */
 export const randomElementScores: ElementScoreProvider = async (req) => {
-  const rand = mulberry32(req.seed ?? 0);
+  const rand = seededRandom(req.seed ?? 0);
   const out: ElementScores = new Map();
   const wanted = new Set(req.initializers);
   for (const t of req.model.graph?.initializer ?? []) {

@@ -1,5 +1,6 @@
 /**
- * Pareto fronts for sweep tables: a variant is on the front of a device × backend when no other variant there is
+ * Pareto fronts of accuracy (higher is better) against latency (lower is better), shared by the sweep tables,
+ * the report charts and the UI: a variant is on the front of a device × backend when no other variant there is
  * at least as fast and at least as accurate, and strictly better on one of the two.
  */
 
@@ -30,4 +31,18 @@ export function paretoFlags(points: readonly ParetoPoint[]): boolean[] {
         (q.latency < p.latency || q.accuracy > p.accuracy),
     );
   });
+}
+
+/** A labelled point of a trade-off chart. */
+export interface TradeoffPoint {
+  label: string;
+  /** Latency, ms. */
+  latency: number;
+  /** Accuracy, fraction. */
+  accuracy: number;
+}
+
+/** Indices of the points on the front (ties on both axes keep every copy). */
+export function paretoFront(points: readonly TradeoffPoint[]): number[] {
+  return paretoFlags(points).flatMap((on, i) => (on ? [i] : []));
 }

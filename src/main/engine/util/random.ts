@@ -1,0 +1,15 @@
+/**
+ * Deterministic pseudo-random numbers for reproducible inputs, random importance and data order.
+ */
+
+/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). The same seed gives the same sequence. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
