@@ -1,5 +1,6 @@
 /**
- * electron-vite build of the desktop app: main (src/main/electron/index.ts → out/main), preload
+ * electron-vite build of the desktop app: main (src/main/electron/index.ts and the host-benchmark worker →
+ * out/main), preload
  * (src/preload/index.ts → out/preload/index.cjs, CommonJS as sandboxed preloads require) and the Vue renderer
  * (src/renderer → out/renderer, same config as browser mode).
  */
@@ -14,7 +15,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: resolve(root, 'out/main'),
-      rollupOptions: { input: { index: resolve(root, 'src/main/electron/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'src/main/electron/index.ts'),
+          // The host benchmark forks this file (next to index.js) as its child process.
+          'host-bench-worker': resolve(root, 'src/main/engine/bench/host-bench-worker.ts'),
+        },
+      },
     },
   },
   preload: {
