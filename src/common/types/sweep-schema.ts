@@ -5,7 +5,14 @@
 import { z } from 'zod';
 import { PqvError } from '../errors.js';
 import { BACKENDS } from './bench.js';
-import { PRUNE_METHODS, PRUNE_TARGETS, QUANT_MODES, QUANT_PROFILES, type SweepSpec } from './sweep.js';
+import {
+  PRUNE_METHODS,
+  PRUNE_TARGETS,
+  QUANT_MODES,
+  QUANT_PROFILES,
+  RECOVERY_METHODS,
+  type SweepSpec,
+} from './sweep.js';
 
 const label = z
   .string()
@@ -18,6 +25,7 @@ export const pruneSpecSchema = z
     method: z.enum(PRUNE_METHODS),
     target: z.enum(PRUNE_TARGETS),
     ratio: z.number().gt(0, 'must be above 0').lt(1, 'must be below 1'),
+    recover: z.enum(RECOVERY_METHODS).optional(),
   })
   .strict();
 

@@ -9,6 +9,9 @@ export const PRUNE_METHODS = ['l1', 'l2', 'taylor', 'hessian', 'random'] as cons
 export type PruneMethod = (typeof PRUNE_METHODS)[number];
 export const PRUNE_TARGETS = ['heads', 'head-dims', 'mlp', 'embed', 'all'] as const;
 export type PruneTarget = (typeof PRUNE_TARGETS)[number];
+/** Accuracy recovery after pruning: layer-wise least-squares reconstruction, distillation, or both. */
+export const RECOVERY_METHODS = ['reconstruct', 'distill', 'both'] as const;
+export type RecoveryMethodName = (typeof RECOVERY_METHODS)[number];
 export const QUANT_MODES = ['fp16', 'int8-dynamic', 'int8-static'] as const;
 export type QuantMode = (typeof QUANT_MODES)[number];
 export const QUANT_PROFILES = ['cpu', 'xnnpack', 'nnapi', 'qnn-htp', 'gpu'] as const;
@@ -20,6 +23,8 @@ export interface PruneSpec {
   target: PruneTarget;
   /** Fraction of the target structures removed, 0 < ratio < 1. */
   ratio: number;
+  /** Recover accuracy after pruning (teacher = the unpruned model; needs calibration images). */
+  recover?: RecoveryMethodName;
 }
 
 /** Quantization step, applied after pruning. */

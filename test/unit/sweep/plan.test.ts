@@ -92,3 +92,21 @@ describe('sweep plan', () => {
     expect(new Set(plan.runs.map((r) => `${r.variantKey}|${r.device}|${r.backend}`)).size).toBe(30);
   });
 });
+
+describe('recovery after pruning', () => {
+  const pruned = { method: 'l2', target: 'all', ratio: 0.3 } as const;
+  it('names the recovery in the label and makes it part of the variant identity', () => {
+    expect(variantLabel({ prune: { ...pruned, recover: 'reconstruct' } })).toBe('l2-all-30-rec');
+    expect(variantLabel({ prune: { ...pruned, recover: 'both' }, quant: { mode: 'int8-static' } })).toBe(
+      'l2-all-30-both+int8-static',
+    );
+    const plain = variantKey({ prune: pruned }, ctx);
+    const recovered = variantKey({ prune: { ...pruned, recover: 'reconstruct' } }, ctx);
+    expect(recovered).not.toBe(plain);
+    // Recovery reads calibration images, so a different calibration set is a different variant.
+    expect(variantKey({ prune: { ...pruned, recover: 'reconstruct' } }, { ...ctx, calibLimit: 64 })).not.toBe(
+      recovered,
+    );
+    expect(variantKey({ prune: pruned }, { ...ctx, calibLimit: 64 })).toBe(plain);
+  });
+});

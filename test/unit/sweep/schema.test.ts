@@ -88,3 +88,26 @@ describe('sweep config schema', () => {
     });
   });
 });
+
+describe('recovery in a sweep file', () => {
+  it('accepts a known recovery method and names the field of an unknown one', () => {
+    const base = {
+      name: 'r',
+      model: 'm.onnx',
+      dataset: 'd',
+      targets: { devices: 'host' },
+      bench: { runs: 3, warmup: 1 },
+    };
+    const ok = parseSweepSpec({
+      ...base,
+      variants: [{ prune: { method: 'l2', target: 'all', ratio: 0.3, recover: 'both' } }],
+    });
+    expect(ok.variants[0]?.prune?.recover).toBe('both');
+    expect(() =>
+      parseSweepSpec({
+        ...base,
+        variants: [{ prune: { method: 'l2', target: 'all', ratio: 0.3, recover: 'retrain' } }],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'SWEEP_CONFIG_INVALID', message: expect.stringContaining('recover') }));
+  });
+});

@@ -13,8 +13,9 @@ import { distillModel, distillSettings, type DistillOptions } from './distill.js
 import { compareLogits, type LogitStats } from './metrics.js';
 import { reconstructModel, type LayerReconstruction, type ReconstructOptions } from './reconstruct.js';
 
-export const RECOVERY_METHODS = ['reconstruct', 'distill', 'both'] as const;
-export type RecoveryMethod = (typeof RECOVERY_METHODS)[number];
+import { RECOVERY_METHODS, type RecoveryMethodName as RecoveryMethod } from '../../../common/types/sweep.js';
+
+export { RECOVERY_METHODS, type RecoveryMethod };
 
 /** Default peak learning rate of the distillation that follows reconstruction (`both`). */
 export const DEFAULT_LR_AFTER_RECONSTRUCT = 3e-5;

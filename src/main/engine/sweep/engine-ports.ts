@@ -16,6 +16,7 @@ import { embedPreprocess, resolvePreprocess } from '../evaluate/preprocess.js';
 import { inspectModel, summarize } from '../model/inspect.js';
 import { loadModel, serializeModel } from '../onnx/model-io.js';
 import { pruneModel } from '../prune/prune.js';
+import { recoverAccuracy } from '../recover/recover.js';
 import { datasetSource, type CalibrationSource } from '../quantize/calibration.js';
 import { quantizeModel } from '../quantize/quantize.js';
 import type { SweepDevice } from './plan.js';
@@ -95,6 +96,23 @@ async function compressVariant(input: CompressInput, op: LongOperationOptions): 
       op,
     );
     model = r.model;
+    if (prune.recover) {
+      if (!calibration)
+        throw new PqvError(
+          'SWEEP_CONFIG_INVALID',
+          'Recovery after pruning needs calibration images: set "calibDataset".',
+          {
+            field: 'calibDataset',
+          },
+        );
+      const rec = await recoverAccuracy(
+        model,
+        base,
+        { method: prune.recover, calibration, modelPath: input.modelPath, teacherPath: input.modelPath },
+        op,
+      );
+      model = rec.model;
+    }
   }
   throwIfAborted(op.signal);
   if (quant) {

@@ -40,14 +40,19 @@ function pct(ratio: number): string {
 export function variantLabel(v: VariantSpec): string {
   if (v.label) return v.label;
   const parts: string[] = [];
-  if (v.prune) parts.push(`${v.prune.method}-${v.prune.target}-${pct(v.prune.ratio)}`);
+  if (v.prune) {
+    const rec = v.prune.recover ? `-${v.prune.recover === 'reconstruct' ? 'rec' : v.prune.recover}` : '';
+    parts.push(`${v.prune.method}-${v.prune.target}-${pct(v.prune.ratio)}${rec}`);
+  }
   if (v.quant)
     parts.push(v.quant.profile && v.quant.profile !== 'cpu' ? `${v.quant.mode}-${v.quant.profile}` : v.quant.mode);
   return parts.length ? parts.join('+') : 'baseline';
 }
 
 function normPrune(p: PruneSpec | undefined): PruneSpec | undefined {
-  return p ? { method: p.method, target: p.target, ratio: p.ratio } : undefined;
+  if (!p) return undefined;
+  const base = { method: p.method, target: p.target, ratio: p.ratio };
+  return p.recover ? { ...base, recover: p.recover } : base;
 }
 
 function normQuant(q: QuantSpec | undefined): QuantSpec | undefined {
@@ -57,7 +62,12 @@ function normQuant(q: QuantSpec | undefined): QuantSpec | undefined {
 
 /** Does building this variant read calibration images? */
 export function usesCalibration(v: { prune?: PruneSpec; quant?: QuantSpec }): boolean {
-  return v.quant?.mode === 'int8-static' || v.prune?.method === 'taylor' || v.prune?.method === 'hessian';
+  return (
+    v.quant?.mode === 'int8-static' ||
+    v.prune?.method === 'taylor' ||
+    v.prune?.method === 'hessian' ||
+    v.prune?.recover !== undefined
+  );
 }
 
 /** What a variant's bytes depend on besides its spec. */
