@@ -1,6 +1,6 @@
 /**
- * electron-vite build of the desktop app: main (src/main/electron/index.ts and the host-benchmark worker →
- * out/main), preload
+ * electron-vite build of the desktop app: main (src/main/electron/index.ts, the engine's utility process and the
+ * host-benchmark worker → out/main), preload
  * (src/preload/index.ts → out/preload/index.cjs, CommonJS as sandboxed preloads require) and the Vue renderer
  * (src/renderer → out/renderer, same config as browser mode).
  */
@@ -18,7 +18,9 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(root, 'src/main/electron/index.ts'),
-          // The host benchmark forks this file (next to index.js) as its child process.
+          // The engine runs in this utility process (forked by index.js), off the window's main thread.
+          'service-host-main': resolve(root, 'src/main/services/service-host-main.ts'),
+          // The host benchmark forks this file (next to the module that forks it) as its child process.
           'host-bench-worker': resolve(root, 'src/main/engine/bench/host-bench-worker.ts'),
         },
       },

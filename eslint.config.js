@@ -34,7 +34,10 @@ export default tseslint.config(
     // The engine runs under every shell: it must never depend on Electron, and it holds no `any`.
     files: ['src/main/engine/**/*.ts', 'src/common/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The engine must not import electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'The engine must not import electron.' }] },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },

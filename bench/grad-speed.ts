@@ -29,12 +29,20 @@ const dims = probeDims(input, batch);
 const size = dims.reduce((a, d) => a * d, 1);
 const data = new Float32Array(size);
 let seed = 1;
-for (let i = 0; i < size; i++) { seed = (seed * 1103515245 + 12345) % 2147483648; data[i] = seed / 2147483648 - 0.5; }
+for (let i = 0; i < size; i++) {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  data[i] = seed / 2147483648 - 0.5;
+}
 const labels = Array.from({ length: dims[0] ?? 1 }, (_, i) => i % 10);
 
 const wrt = (model.graph?.initializer ?? []).filter((t) => t.dataType === 1).map((t) => t.name);
 const fwd = await createSession(model, { threads });
-const grad = await GradientSession.create(model, { wrt, loss: { kind: 'cross-entropy' }, threads, weightsAsInputs: !args.includes('--baked') });
+const grad = await GradientSession.create(model, {
+  wrt,
+  loss: { kind: 'cross-entropy' },
+  threads,
+  weightsAsInputs: !args.includes('--baked'),
+});
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const s = performance.now();
@@ -45,7 +53,10 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const feeds = { [input.name]: new ort.Tensor('float32', data, dims) };
 const forward = (): Promise<unknown> => fwd.run(feeds);
 const backward = (): Promise<unknown> => grad.run(data, dims, { labels });
-for (let i = 0; i < 3; i++) { await forward(); await backward(); }
+for (let i = 0; i < 3; i++) {
+  await forward();
+  await backward();
+}
 // Alternate forward and backward runs so that load from other processes hits both alike.
 const f: number[] = [];
 const b: number[] = [];
@@ -58,17 +69,24 @@ const per = size / (dims[0] ?? 1);
 const one = [1, ...dims.slice(1)];
 const single: number[] = [];
 for (let k = 0; k < Math.max(3, Math.floor(iters / 10)); k++) {
-  single.push(await time(async () => {
-    for (let i = 0; i < (dims[0] ?? 1); i++) await grad.run(data.subarray(i * per, (i + 1) * per), one, { labels: [labels[i] ?? 0] });
-  }));
+  single.push(
+    await time(async () => {
+      for (let i = 0; i < (dims[0] ?? 1); i++)
+        await grad.run(data.subarray(i * per, (i + 1) * per), one, { labels: [labels[i] ?? 0] });
+    }),
+  );
 }
 const fm = median(f);
 const bm = median(b);
 console.log(`model ${modelPath}`);
-console.log(`batch ${dims[0]}, ${wrt.length} differentiated initializers (${args.includes("--baked") ? "baked in" : "fed as inputs"}), ${iters} timed runs each, alternating`);
+console.log(
+  `batch ${dims[0]}, ${wrt.length} differentiated initializers (${args.includes('--baked') ? 'baked in' : 'fed as inputs'}), ${iters} timed runs each, alternating`,
+);
 console.log(`forward  median ${fm.toFixed(1)} ms`);
 console.log(`backward median ${bm.toFixed(1)} ms (forward + loss + gradients)`);
 console.log(`ratio backward/forward = ${(bm / fm).toFixed(2)}x (goal <= 3.5x)`);
-console.log(`per-sample gradients: ${dims[0]} batch-1 passes ${median(single).toFixed(1)} ms = ${(median(single) / bm).toFixed(2)}x one batch-${dims[0]} pass`);
+console.log(
+  `per-sample gradients: ${dims[0]} batch-1 passes ${median(single).toFixed(1)} ms = ${(median(single) / bm).toFixed(2)}x one batch-${dims[0]} pass`,
+);
 await fwd.release();
 await grad.release();

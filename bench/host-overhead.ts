@@ -18,7 +18,9 @@ function flag(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const positional = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !(all[i - 1] ?? '').startsWith('--'));
+const positional = process.argv
+  .slice(2)
+  .filter((a, i, all) => !a.startsWith('--') && !(all[i - 1] ?? '').startsWith('--'));
 const modelPath = resolve(positional[0] ?? 'resources/demo/fmnist-deit-op17.onnx');
 const runs = flag('runs', 100);
 const rounds = flag('rounds', 12);
@@ -39,7 +41,9 @@ async function bareP50(session: ort.InferenceSession, feeds: Record<string, ort.
 const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
 if (threads > 0) opts.intraOpNumThreads = threads;
 const session = await ort.InferenceSession.create(modelPath, opts);
-const metas = session.inputMetadata.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor', shape: [] }));
+const metas = session.inputMetadata.map((m) =>
+  m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor', shape: [] },
+);
 const feeds = await buildFeeds(metas, BENCH_SEED);
 
 const pqv: number[] = [];
@@ -51,13 +55,20 @@ for (let r = 0; r < rounds; r++) {
     if (side === 'pqv') pqv.push((await benchOnHost(modelPath, { runs, warmup, threads })).p50Ms);
     else bare.push(await bareP50(session, feeds));
   }
-  process.stdout.write(`round ${r + 1}/${rounds}: pqv bench p50 ${pqv.at(-1)!.toFixed(3)} ms, bare loop p50 ${bare.at(-1)!.toFixed(3)} ms\n`);
+  process.stdout.write(
+    `round ${r + 1}/${rounds}: pqv bench p50 ${pqv.at(-1)!.toFixed(3)} ms, bare loop p50 ${bare.at(-1)!.toFixed(3)} ms\n`,
+  );
 }
 await session.release();
 const a = percentile(pqv, 50);
 const b = percentile(bare, 50);
 // Ratio of each side-by-side pair, then the median: robust against load that changes between rounds.
-const pairRatio = percentile(pqv.map((x, i) => x / (bare[i] as number)), 50);
+const pairRatio = percentile(
+  pqv.map((x, i) => x / (bare[i] as number)),
+  50,
+);
 process.stdout.write(`\nmodel ${modelPath}\nruns ${runs} × ${rounds} rounds, threads ${threads || 'auto'}\n`);
-process.stdout.write(`median p50: pqv bench ${a.toFixed(3)} ms, bare in-process loop ${b.toFixed(3)} ms (ratio ${(a / b).toFixed(3)})\n`);
+process.stdout.write(
+  `median p50: pqv bench ${a.toFixed(3)} ms, bare in-process loop ${b.toFixed(3)} ms (ratio ${(a / b).toFixed(3)})\n`,
+);
 process.stdout.write(`median of per-round ratios pqv/bare = ${pairRatio.toFixed(3)} (goal ≤ 1.05)\n`);

@@ -34,19 +34,30 @@ const preprocess = await resolvePreprocess(modelPath, model);
 const dir = await mkdtemp(join(tmpdir(), 'pqv-importance-'));
 try {
   const base = await evaluateModel({ modelPath, dataDir: test, limit, preprocess });
-  console.log(`unpruned top-1 ${(100 * base.top1).toFixed(2)}% on ${base.n} test images; calibration ${samples} images; target ${target}`);
+  console.log(
+    `unpruned top-1 ${(100 * base.top1).toFixed(2)}% on ${base.n} test images; calibration ${samples} images; target ${target}`,
+  );
   const rows: [string, ...string[]][] = [];
   for (const method of methods) {
     const row: [string, ...string[]] = [method];
     for (const ratio of ratios) {
       const t0 = performance.now();
-      const r = await pruneModel(model, { method, target, ratio, seed: 0, modelPath, calibration: { dataDir: calib, samples } });
+      const r = await pruneModel(model, {
+        method,
+        target,
+        ratio,
+        seed: 0,
+        modelPath,
+        calibration: { dataDir: calib, samples },
+      });
       const secs = (performance.now() - t0) / 1000;
       const out = join(dir, `${method}-${ratio}.onnx`);
       await saveModel(r.model, out);
       const ev = await evaluateModel({ modelPath: out, dataDir: test, limit, preprocess });
       row.push((100 * ev.top1).toFixed(2));
-      console.log(`${method.padEnd(8)} ratio ${ratio}: top-1 ${(100 * ev.top1).toFixed(2)}%  params ${r.after.params}  (planning ${secs.toFixed(1)} s)`);
+      console.log(
+        `${method.padEnd(8)} ratio ${ratio}: top-1 ${(100 * ev.top1).toFixed(2)}%  params ${r.after.params}  (planning ${secs.toFixed(1)} s)`,
+      );
     }
     rows.push(row);
   }

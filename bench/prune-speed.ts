@@ -14,7 +14,12 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-interface ChildResult { ms: number; baseRss: number; maxRss: number; phases?: Record<string, number> }
+interface ChildResult {
+  ms: number;
+  baseRss: number;
+  maxRss: number;
+  phases?: Record<string, number>;
+}
 
 async function child(mode: string, path: string): Promise<ChildResult> {
   const baseRss = process.memoryUsage().rss;
@@ -69,7 +74,9 @@ async function main(): Promise<void> {
   }
   const repsAt = args.indexOf('--reps');
   const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 3;
-  const model = resolve(args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--reps') ?? 'bench/models/deit-small-random-op17.onnx');
+  const model = resolve(
+    args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--reps') ?? 'bench/models/deit-small-random-op17.onnx',
+  );
   if (!existsSync(model)) {
     process.stderr.write(`Model ${model} not found: run npx tsx bench/gen-vit.ts first.\n`);
     process.exitCode = 2;
@@ -78,7 +85,12 @@ async function main(): Promise<void> {
   const size = statSync(model).size;
   const self = fileURLToPath(import.meta.url);
   const run = (mode: string): ChildResult =>
-    JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, '--child', mode, model], { encoding: 'utf8', maxBuffer: 1 << 20 })) as ChildResult;
+    JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', self, '--child', mode, model], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      }),
+    ) as ChildResult;
   const prune: ChildResult[] = [];
   const ort: ChildResult[] = [];
   for (let i = 0; i < reps; i++) {
@@ -90,7 +102,9 @@ async function main(): Promise<void> {
   const peak = Math.max(...prune.map((r) => r.maxRss));
   const above = Math.max(...prune.map((r) => r.maxRss - r.baseRss));
   const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
-  const phases = Object.keys(prune[0]?.phases ?? {}).map((k) => `${k} ${median(prune.map((r) => r.phases?.[k] ?? 0)).toFixed(0)} ms`);
+  const phases = Object.keys(prune[0]?.phases ?? {}).map(
+    (k) => `${k} ${median(prune.map((r) => r.phases?.[k] ?? 0)).toFixed(0)} ms`,
+  );
   process.stdout.write(
     [
       `model            ${model} (${mb(size)})`,

@@ -15,14 +15,28 @@ import { adbClient } from '../src/main/engine/devices/adb-server.js';
 import { pushFile } from '../src/main/engine/devices/deploy.js';
 import { startAdbServer } from '../test/virtual-phone/harness.js';
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { mb: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' } },
+});
 const bytes = Number(values.mb) * 1024 * 1024;
 const rounds = Number(values.rounds);
 
 const server = await startAdbServer();
-const phoneProc = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../test/virtual-phone/cli.ts'), '--count', '1', '--adb-port', String(server.port)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const phoneProc = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    path.join(import.meta.dirname, '../test/virtual-phone/cli.ts'),
+    '--count',
+    '1',
+    '--adb-port',
+    String(server.port),
+  ],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 const serial = await new Promise<string>((resolve, reject) => {
   let buf = '';
   phoneProc.stdout.on('data', (c: Buffer) => {
@@ -40,7 +54,12 @@ const client = await adbClient({ port: server.port });
 
 const cliPush = (remote: string): Promise<void> =>
   new Promise((resolve, reject) =>
-    execFile('adb', ['-P', String(server.port), '-s', serial, 'push', file, remote], { env: server.env }, (e, _o, err) => (e ? reject(new Error(err)) : resolve())),
+    execFile(
+      'adb',
+      ['-P', String(server.port), '-s', serial, 'push', file, remote],
+      { env: server.env },
+      (e, _o, err) => (e ? reject(new Error(err)) : resolve()),
+    ),
   );
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -63,7 +82,9 @@ try {
   process.stdout.write(`adbkit push : median ${mbps(median(kit))}  (${kit.map(mbps).join(', ')})\n`);
   process.stdout.write(`adb push CLI: median ${mbps(median(cli))}  (${cli.map(mbps).join(', ')})\n`);
   const paired = kit.map((k, i) => k / cli[i]!);
-  process.stdout.write(`ratio adbkit/CLI = ${(median(kit) / median(cli)).toFixed(2)} (median of per-round ratios ${median(paired).toFixed(2)}; goal >= 0.9)\n`);
+  process.stdout.write(
+    `ratio adbkit/CLI = ${(median(kit) / median(cli)).toFixed(2)} (median of per-round ratios ${median(paired).toFixed(2)}; goal >= 0.9)\n`,
+  );
 } finally {
   phoneProc.kill('SIGTERM');
   await new Promise((r) => phoneProc.once('exit', r));

@@ -14,7 +14,9 @@ import { quantizeModel } from '../src/main/engine/quantize/quantize.js';
 import type { CalibrationMethod } from '../src/main/engine/quantize/types.js';
 
 const root = join(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { samples: { type: 'string', default: '128' }, rounds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { samples: { type: 'string', default: '128' }, rounds: { type: 'string', default: '5' } },
+});
 const samples = Number(values.samples);
 const rounds = Number(values.rounds);
 const modelPath = join(root, 'resources/demo/fmnist-deit-op17.onnx');
@@ -31,11 +33,21 @@ async function forwardOnly(src: CalibrationSource): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-interface Recipe { label: string; method: CalibrationMethod; exactHistogram?: boolean }
+interface Recipe {
+  label: string;
+  method: CalibrationMethod;
+  exactHistogram?: boolean;
+}
 
 async function quantize(x: Recipe): Promise<{ total: number; timings: Record<string, number> }> {
   const t0 = performance.now();
-  const r = await quantizeModel(model, { mode: 'int8-static', calibration: source, method: x.method, exactHistogram: x.exactHistogram, check: false });
+  const r = await quantizeModel(model, {
+    mode: 'int8-static',
+    calibration: source,
+    method: x.method,
+    exactHistogram: x.exactHistogram,
+    check: false,
+  });
   return { total: (performance.now() - t0) / 1000, timings: r.timings };
 }
 
@@ -64,6 +76,8 @@ console.log(`calibration forward passes alone: ${base.toFixed(2)} s`);
 console.log('method                     quantize (s)  ratio  stages of the last run (s)');
 for (const m of methods) {
   const t = median(q.get(m) ?? []);
-  const st = Object.entries(last.get(m) ?? {}).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+  const st = Object.entries(last.get(m) ?? {})
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(', ');
   console.log(`${m.label.padEnd(26)} ${t.toFixed(2).padStart(12)}  ${(t / base).toFixed(2)}×  ${st}`);
 }

@@ -60,9 +60,16 @@ const RECIPES: Array<[string, Omit<QuantizeFileOptions, 'samples' | 'calibDir'> 
 async function variantsOf(group: string, fp32Path: string): Promise<Variant[]> {
   const out: Variant[] = [];
   for (const [name, recipe] of RECIPES) {
-    if (!recipe) { out.push({ group, name, path: fp32Path }); continue; }
+    if (!recipe) {
+      out.push({ group, name, path: fp32Path });
+      continue;
+    }
     const path = join(dir, `${group}-${name.replace(/[^a-z0-9]+/gi, '-')}.onnx`);
-    const r = await quantizeFile(fp32Path, path, { ...recipe, calibDir: recipe.mode === 'int8-static' ? calib : undefined, samples: Number(values.samples) });
+    const r = await quantizeFile(fp32Path, path, {
+      ...recipe,
+      calibDir: recipe.mode === 'int8-static' ? calib : undefined,
+      samples: Number(values.samples),
+    });
     out.push({ group, name, path, keptFloat: r.keptFloat.length });
     process.stderr.write(`built ${group} ${name}\n`);
   }
@@ -91,7 +98,9 @@ const items = balancedSubset(await loadDataset(testDir), 1);
 const first = (await imageBatches(items, cfg, 1)[Symbol.asyncIterator]().next()).value;
 if (!first) throw new Error('no test image');
 const sessions = await Promise.all(variants.map((v) => createSession(v.path, { threads })));
-const feed = (s: ort.InferenceSession) => ({ [s.inputNames[0] ?? 'pixel_values']: new ort.Tensor('float32', first.data, first.dims) });
+const feed = (s: ort.InferenceSession) => ({
+  [s.inputNames[0] ?? 'pixel_values']: new ort.Tensor('float32', first.data, first.dims),
+});
 const times = variants.map(() => [] as number[]);
 for (let i = 0; i < iters + 10; i++) {
   for (const [k, s] of sessions.entries()) {
@@ -103,11 +112,15 @@ for (let i = 0; i < iters + 10; i++) {
 for (const [k, v] of variants.entries()) v.p50 = [...(times[k] ?? [])].sort((a, b) => a - b)[Math.floor(iters / 2)];
 
 const base = variants.find((v) => v.group === 'demo' && v.name === 'FP32');
-console.log(`\nDemo model (fmnist-deit-op17), top-1 on ${limit} test images, calibration ${values.samples} images, host CPU, ${threads} thread(s), batch 1, p50 over ${iters} round-robin runs\n`);
+console.log(
+  `\nDemo model (fmnist-deit-op17), top-1 on ${limit} test images, calibration ${values.samples} images, host CPU, ${threads} thread(s), batch 1, p50 over ${iters} round-robin runs\n`,
+);
 console.log('| variant | top-1 | size (MB) | size vs FP32 | p50 (ms) | latency vs FP32 |');
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const v of variants) {
   const label = `${v.group === 'demo' ? '' : `${v.group}: `}${v.name}${v.keptFloat ? ` [${v.keptFloat} float]` : ''}`;
-  console.log(`| ${label} | ${((v.top1 ?? 0) * 100).toFixed(2)} % | ${((v.bytes ?? 0) / 1e6).toFixed(2)} | ${(((v.bytes ?? 0) / (base?.bytes ?? 1)) * 100).toFixed(0)} % | ${(v.p50 ?? 0).toFixed(3)} | ${((v.p50 ?? 0) / (base?.p50 ?? 1)).toFixed(2)}× |`);
+  console.log(
+    `| ${label} | ${((v.top1 ?? 0) * 100).toFixed(2)} % | ${((v.bytes ?? 0) / 1e6).toFixed(2)} | ${(((v.bytes ?? 0) / (base?.bytes ?? 1)) * 100).toFixed(0)} % | ${(v.p50 ?? 0).toFixed(3)} | ${((v.p50 ?? 0) / (base?.p50 ?? 1)).toFixed(2)}× |`,
+  );
 }
 await Promise.all(sessions.map((s) => s.release()));

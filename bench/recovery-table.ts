@@ -39,14 +39,18 @@ const preprocess = await resolvePreprocess(modelPath, model);
 const dir = await mkdtemp(join(tmpdir(), 'pqv-recovery-'));
 try {
   const base = await evaluateModel({ modelPath, dataDir: test, limit, preprocess });
-  console.log(`unpruned top-1 ${pct(base.top1)}% on ${base.n} test images; calibration ${samples} images; distillation ${steps} steps, lr ${lr ?? 'default'}`);
+  console.log(
+    `unpruned top-1 ${pct(base.top1)}% on ${base.n} test images; calibration ${samples} images; distillation ${steps} steps, lr ${lr ?? 'default'}`,
+  );
   const rows: string[][] = [];
   for (const ratio of ratios) {
     const pruned = await pruneModel(model, { method: 'l2', target: 'all', ratio });
     const prunedPath = join(dir, `pruned-${ratio}.onnx`);
     await saveModel(pruned.model, prunedPath);
     const ev = await evaluateModel({ modelPath: prunedPath, dataDir: test, limit, preprocess });
-    console.log(`ratio ${ratio}: params ${pruned.before.params} → ${pruned.after.params}; pruned top-1 ${pct(ev.top1)}%`);
+    console.log(
+      `ratio ${ratio}: params ${pruned.before.params} → ${pruned.after.params}; pruned top-1 ${pct(ev.top1)}%`,
+    );
     const row = [String(ratio), String(pruned.after.params), pct(ev.top1)];
     for (const method of methods) {
       const t0 = performance.now();
@@ -64,9 +68,13 @@ try {
       const lrUsed = rep.distillation ? `, lr ${rep.distillation.lr}` : '';
       const parts = [
         rep.reconstruction ? `reconstruct ${rep.reconstruction.seconds.toFixed(0)} s` : '',
-        rep.distillation ? `distill ${rep.distillation.seconds.toFixed(0)} s (loss ${rep.distillation.lossFirst.toFixed(3)} → ${rep.distillation.lossLast.toFixed(3)}${lrUsed})` : '',
+        rep.distillation
+          ? `distill ${rep.distillation.seconds.toFixed(0)} s (loss ${rep.distillation.lossFirst.toFixed(3)} → ${rep.distillation.lossLast.toFixed(3)}${lrUsed})`
+          : '',
       ].filter(Boolean);
-      console.log(`  ${method.padEnd(11)} top-1 ${pct(after.top1)}%  calib KL ${rep.before.kl.toFixed(4)} → ${rep.after.kl.toFixed(4)}  total ${secs.toFixed(0)} s [${parts.join(', ')}]`);
+      console.log(
+        `  ${method.padEnd(11)} top-1 ${pct(after.top1)}%  calib KL ${rep.before.kl.toFixed(4)} → ${rep.after.kl.toFixed(4)}  total ${secs.toFixed(0)} s [${parts.join(', ')}]`,
+      );
       row.push(`${pct(after.top1)} (${secs.toFixed(0)} s)`);
     }
     rows.push(row);

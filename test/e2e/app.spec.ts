@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
+import { DEMO_VARIANTS } from '../../src/main/engine/sweep/preset.js';
+import { variantLabel } from '../../src/main/engine/sweep/plan.js';
 import { ROOT, launchBrowser, startApp, type App } from './harness.js';
 
 /** The part of a canvas element the pixel check uses (the Node typings have no DOM). */
@@ -132,6 +134,39 @@ describe('upload and sweep', () => {
       .toBe(`${app.home}/uploads/fmnist-deit-op17.onnx`);
     await page.getByTestId('model-summary').waitFor();
     expect(await page.getByTestId('summary-params').textContent()).toBe('2.68 M');
+  });
+
+  it("loads the demo preset's recovery into the builder; the label preview follows the choice", async () => {
+    await page.getByTestId('nav-sweep').click();
+    await page.getByTestId('sweep-edit-preset-demo').click();
+    await expect.poll(async () => page.locator('tr[data-testid^="sweep-variant-"]').count()).toBe(DEMO_VARIANTS.length);
+    const pruned = DEMO_VARIANTS.flatMap((v, i) => (v.prune ? [i] : []));
+    expect(pruned.length).toBeGreaterThan(0);
+    for (const [i, v] of DEMO_VARIANTS.entries()) {
+      const recover = page.getByTestId(`sweep-variant-recover-${i}`);
+      expect(await recover.count()).toBe(v.prune ? 1 : 0);
+      if (v.prune) expect(await recover.inputValue()).toBe(v.prune.recover ?? 'none');
+      // The preview is the label the engine will generate.
+      expect(await page.getByTestId(`sweep-variant-label-${i}`).getAttribute('placeholder')).toBe(variantLabel(v));
+    }
+    const i = pruned[0] ?? 0;
+    const v = DEMO_VARIANTS[i] ?? {};
+    const label = page.getByTestId(`sweep-variant-label-${i}`);
+    for (const choice of ['distill', 'both', 'none', 'reconstruct'] as const) {
+      await page.getByTestId(`sweep-variant-recover-${i}`).selectOption(choice);
+      const prune = v.prune && { ...v.prune, ...(choice === 'none' ? { recover: undefined } : { recover: choice }) };
+      expect(await label.getAttribute('placeholder')).toBe(variantLabel({ ...v, ...(prune ? { prune } : {}) }));
+    }
+    expect(await label.getAttribute('placeholder')).toMatch(/-rec(\+|$)/);
+    // A new pruned row starts with reconstruction; so does ticking "Prune" on a row that had none.
+    await page.getByTestId('sweep-add-variant').click();
+    const added = DEMO_VARIANTS.length;
+    expect(await page.getByTestId(`sweep-variant-recover-${added}`).inputValue()).toBe('reconstruct');
+    expect(await page.getByTestId(`sweep-variant-label-${added}`).getAttribute('placeholder')).toBe('l2-mlp-30-rec');
+    const plain = DEMO_VARIANTS.findIndex((x) => !x.prune);
+    expect(plain).toBeGreaterThanOrEqual(0);
+    await page.getByTestId(`sweep-variant-prune-${plain}`).check();
+    expect(await page.getByTestId(`sweep-variant-recover-${plain}`).inputValue()).toBe('reconstruct');
   });
 
   it('runs the quick host-only sweep and shows its results, charts and PDF', async () => {

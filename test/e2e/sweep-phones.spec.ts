@@ -163,10 +163,9 @@ describe('demo sweep on two virtual phones', () => {
   it('builds a small sweep from the demo preset and shows its progress moving', async () => {
     await page.getByTestId('nav-sweep').click();
     await page.getByTestId('sweep-edit-preset-demo').click();
-    // The demo preset has four variants; keep the first two (MLP-pruned, int8).
-    await expect.poll(async () => page.locator('tr[data-testid^="sweep-variant-"]').count()).toBe(4);
-    await page.getByTestId('sweep-variant-remove-3').click();
-    await page.getByTestId('sweep-variant-remove-2').click();
+    // Keep the demo preset's first two variants (pruned with recovery, int8).
+    await expect.poll(async () => page.locator('tr[data-testid^="sweep-variant-"]').count()).toBe(DEMO_VARIANTS.length);
+    for (let i = DEMO_VARIANTS.length - 1; i >= 2; i--) await page.getByTestId(`sweep-variant-remove-${i}`).click();
     expect(await page.locator('tr[data-testid^="sweep-variant-"]').count()).toBe(2);
     await page.getByTestId('sweep-name').fill('Two phones');
     await page.getByTestId('sweep-eval-limit').fill('100');

@@ -11,8 +11,20 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import {
-  A_AUTH, A_CLSE, A_CNXN, A_OKAY, A_OPEN, A_VERSION_SKIP_CHECKSUM, A_WRTE, AUTH_SIGNATURE, AUTH_TOKEN, ByteQueue,
-  MAX_PAYLOAD, MessageDecoder, encodeMessage, type AdbMessage,
+  A_AUTH,
+  A_CLSE,
+  A_CNXN,
+  A_OKAY,
+  A_OPEN,
+  A_VERSION_SKIP_CHECKSUM,
+  A_WRTE,
+  AUTH_SIGNATURE,
+  AUTH_TOKEN,
+  ByteQueue,
+  MAX_PAYLOAD,
+  MessageDecoder,
+  encodeMessage,
+  type AdbMessage,
 } from './protocol.js';
 import { VirtualFs } from './vfs.js';
 import { defaultProfile, systemFiles, type PhoneProfile } from './profile.js';
@@ -271,7 +283,11 @@ export class VirtualPhone {
   async startService(service: string, s: Stream, t: Transport): Promise<void> {
     const rt: PhoneRuntime = { vfs: this.vfs, profile: this.profile, faults: this.faults };
     if (service === 'sync:') {
-      await runSyncService({ input: s.input, write: (b) => s.write(b), close: () => s.close(), kill: () => t.kill() }, this.vfs, this.faults);
+      await runSyncService(
+        { input: s.input, write: (b) => s.write(b), close: () => s.close(), kill: () => t.kill() },
+        this.vfs,
+        this.faults,
+      );
       s.close();
       return;
     }

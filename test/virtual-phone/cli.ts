@@ -32,7 +32,9 @@ if (values.help) {
 const port = values['adb-port'] ?? process.env.PQV_ADB_PORT ?? '5037';
 const env = { ...process.env, ADB_MDNS: process.env.ADB_MDNS ?? '0' };
 const adb = (args: string[]): Promise<string> =>
-  new Promise((resolve) => execFile('adb', ['-P', port, ...args], { env, timeout: 15_000 }, (_e, out, err) => resolve(`${out}${err}`.trim())));
+  new Promise((resolve) =>
+    execFile('adb', ['-P', port, ...args], { env, timeout: 15_000 }, (_e, out, err) => resolve(`${out}${err}`.trim())),
+  );
 
 const phones: VirtualPhone[] = [];
 await adb(['start-server']);

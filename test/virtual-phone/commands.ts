@@ -123,7 +123,10 @@ export function makeShellHost(rt: PhoneRuntime): ShellHost {
       return status;
     },
     rm: (c) => {
-      const flags = c.argv.slice(1).filter((a) => a.startsWith('-')).join('');
+      const flags = c.argv
+        .slice(1)
+        .filter((a) => a.startsWith('-'))
+        .join('');
       const force = flags.includes('f');
       const recursive = /r|R/.test(flags);
       let status = 0;

@@ -15,5 +15,12 @@ export interface PhoneFaults {
 }
 
 export function noFaults(): PhoneFaults {
-  return { disconnectAfterBytes: null, bytesPerSecond: null, runnerCrash: false, noSpace: false, unauthorized: false, offline: false };
+  return {
+    disconnectAfterBytes: null,
+    bytesPerSecond: null,
+    runnerCrash: false,
+    noSpace: false,
+    unauthorized: false,
+    offline: false,
+  };
 }

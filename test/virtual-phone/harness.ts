@@ -50,9 +50,16 @@ export async function startAdbServer(port = 15000 + Math.floor(Math.random() * 5
 }
 
 /** `adb connect` a phone. With `wait: false` the call is fired and not awaited (offline phones make adb wait). */
-export async function connectPhone(server: AdbServerHandle, phone: VirtualPhone, opts: { wait?: boolean } = {}): Promise<string> {
+export async function connectPhone(
+  server: AdbServerHandle,
+  phone: VirtualPhone,
+  opts: { wait?: boolean } = {},
+): Promise<string> {
   if (opts.wait === false) {
-    const child = spawn('adb', ['-P', String(server.port), 'connect', phone.serial], { env: server.env, stdio: 'ignore' });
+    const child = spawn('adb', ['-P', String(server.port), 'connect', phone.serial], {
+      env: server.env,
+      stdio: 'ignore',
+    });
     child.unref();
     return '';
   }
@@ -64,7 +71,10 @@ export function makeRunnersDir(version = '1.22.0', abi = 'arm64-v8a'): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pqv-runners-'));
   const dir = path.join(root, abi);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'onnxruntime_perf_test'), `#!/system/bin/sh\n# onnxruntime_perf_test virtual stand-in version=${version}\n`);
+  fs.writeFileSync(
+    path.join(dir, 'onnxruntime_perf_test'),
+    `#!/system/bin/sh\n# onnxruntime_perf_test virtual stand-in version=${version}\n`,
+  );
   for (const lib of ['libonnxruntime.so', 'libQnnHtp.so', 'libQnnGpu.so', 'libQnnSystem.so']) {
     fs.writeFileSync(path.join(dir, lib), `${lib} for ${abi}\n`.repeat(64));
   }

@@ -12,8 +12,49 @@ import { parseModel } from '../../src/main/engine/onnx/model-io.js';
 import type { CommandContext } from './shell.js';
 import type { PhoneRuntime } from './commands.js';
 
-const VALUE_FLAGS = new Set(['f', 'F', 'm', 'e', 'r', 't', 'p', 'x', 'y', 'c', 'd', 'o', 'u', 'i', 'S', 'T', 'C', 'R', 'plugin_ep_libs', 'plugin_eps', 'plugin_ep_options', 'select_ep_devices']);
-const BOOL_FLAGS = new Set(['A', 'M', 's', 'v', 'I', 'P', 'q', 'z', 'D', 'Z', 'n', 'l', 'g', 'X', 'h', 'help', 'list_ep_devices']);
+const VALUE_FLAGS = new Set([
+  'f',
+  'F',
+  'm',
+  'e',
+  'r',
+  't',
+  'p',
+  'x',
+  'y',
+  'c',
+  'd',
+  'o',
+  'u',
+  'i',
+  'S',
+  'T',
+  'C',
+  'R',
+  'plugin_ep_libs',
+  'plugin_eps',
+  'plugin_ep_options',
+  'select_ep_devices',
+]);
+const BOOL_FLAGS = new Set([
+  'A',
+  'M',
+  's',
+  'v',
+  'I',
+  'P',
+  'q',
+  'z',
+  'D',
+  'Z',
+  'n',
+  'l',
+  'g',
+  'X',
+  'h',
+  'help',
+  'list_ep_devices',
+]);
 
 const EP_NAMES: Record<string, string> = {
   cpu: 'CPUExecutionProvider',
@@ -26,10 +67,75 @@ const EP_NAMES: Record<string, string> = {
 /** Ops each simulated accelerator takes; everything else falls back to the CPU EP. */
 const SUPPORTED: Record<string, Set<string>> = {
   xnnpack: new Set(['Conv', 'Gemm', 'MatMul', 'Softmax', 'MaxPool', 'AveragePool', 'Resize']),
-  nnapi: new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Softmax', 'Relu', 'Reshape', 'Transpose', 'Concat']),
-  'qnn:htp': new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Softmax', 'Reshape', 'Transpose', 'Concat', 'LayerNormalization', 'Gelu', 'Erf', 'Pow', 'Sqrt', 'ReduceMean', 'Slice', 'Gather', 'Flatten', 'Split', 'Squeeze', 'Unsqueeze', 'Expand', 'Where', 'Cast', 'Identity', 'Shape', 'Tanh', 'Sigmoid', 'Relu', 'MultiHeadAttention', 'Attention', 'SkipLayerNormalization', 'BiasGelu', 'FastGelu', 'FusedMatMul']),
+  nnapi: new Set([
+    'Conv',
+    'Gemm',
+    'MatMul',
+    'Add',
+    'Sub',
+    'Mul',
+    'Div',
+    'Softmax',
+    'Relu',
+    'Reshape',
+    'Transpose',
+    'Concat',
+  ]),
+  'qnn:htp': new Set([
+    'Conv',
+    'Gemm',
+    'MatMul',
+    'Add',
+    'Sub',
+    'Mul',
+    'Div',
+    'Softmax',
+    'Reshape',
+    'Transpose',
+    'Concat',
+    'LayerNormalization',
+    'Gelu',
+    'Erf',
+    'Pow',
+    'Sqrt',
+    'ReduceMean',
+    'Slice',
+    'Gather',
+    'Flatten',
+    'Split',
+    'Squeeze',
+    'Unsqueeze',
+    'Expand',
+    'Where',
+    'Cast',
+    'Identity',
+    'Shape',
+    'Tanh',
+    'Sigmoid',
+    'Relu',
+    'MultiHeadAttention',
+    'Attention',
+    'SkipLayerNormalization',
+    'BiasGelu',
+    'FastGelu',
+    'FusedMatMul',
+  ]),
   'qnn:gpu': new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Mul', 'Softmax', 'Reshape', 'Transpose']),
-  webgpu: new Set(['Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'Softmax', 'Transpose', 'Reshape', 'LayerNormalization', 'Gelu', 'Erf']),
+  webgpu: new Set([
+    'Conv',
+    'Gemm',
+    'MatMul',
+    'Add',
+    'Sub',
+    'Mul',
+    'Div',
+    'Softmax',
+    'Transpose',
+    'Reshape',
+    'LayerNormalization',
+    'Gelu',
+    'Erf',
+  ]),
 };
 
 interface Parsed {
@@ -90,7 +196,10 @@ export async function runPerfTestStandIn(c: CommandContext, exePath: string, rt:
   const version = /version=([0-9.]+)/.exec(exeText)?.[1] ?? '1.22.0';
   const cwd = c.shell.cwd;
   // The dynamic loader needs libonnxruntime.so on LD_LIBRARY_PATH (or next to the binary's rpath).
-  const libDirs = (c.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean).map((d) => rt.vfs.resolve(d, cwd));
+  const libDirs = (c.env.LD_LIBRARY_PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((d) => rt.vfs.resolve(d, cwd));
   if (!libDirs.some((d) => rt.vfs.stat(`${d}/libonnxruntime.so`))) {
     c.err(`CANNOT LINK EXECUTABLE "${c.argv[0]}": library "libonnxruntime.so" not found: needed by main executable\n`);
     return 1;
@@ -154,7 +263,9 @@ export async function runPerfTestStandIn(c: CommandContext, exePath: string, rt:
   }
   const threads = Number(flags.get('x') ?? '0');
   if (threads > 0) c.out(`Setting intra_op_num_threads to ${threads}\n`);
-  c.out(`[pqv virtual phone] execution provider: ${EP_NAMES[ep]}${ep === 'qnn' ? ` (${simKey.slice(4)})` : ''}${c.env.PQV_CPU_MASK ? `, cpu mask ${c.env.PQV_CPU_MASK}` : ''}\n`);
+  c.out(
+    `[pqv virtual phone] execution provider: ${EP_NAMES[ep]}${ep === 'qnn' ? ` (${simKey.slice(4)})` : ''}${c.env.PQV_CPU_MASK ? `, cpu mask ${c.env.PQV_CPU_MASK}` : ''}\n`,
+  );
   const profileArg = flags.get('p');
   const profilePrefixHost = profileArg ? rt.vfs.hostPath(rt.vfs.resolve(profileArg, cwd)) : null;
   const repeated = Number(flags.get('r') ?? '1000');
@@ -237,7 +348,10 @@ function rewriteProfile(prefixHost: string, epName: string | null, supported: Se
   for (const f of files) {
     const full = path.join(dir, f);
     if (!epName || !supported) continue;
-    const events = JSON.parse(fs.readFileSync(full, 'utf8')) as Array<{ cat?: string; args?: { op_name?: string; provider?: string } }>;
+    const events = JSON.parse(fs.readFileSync(full, 'utf8')) as Array<{
+      cat?: string;
+      args?: { op_name?: string; provider?: string };
+    }>;
     for (const e of events) {
       if (e.cat === 'Node' && e.args?.op_name && supported.has(e.args.op_name)) e.args.provider = epName;
     }

@@ -63,7 +63,7 @@ export class MessageDecoder {
       const all = this.take(24 + len);
       const command = all.readUInt32LE(0);
       const magic = all.readUInt32LE(20);
-      if (((command ^ 0xffffffff) >>> 0) !== magic) throw new Error(`bad adb message magic for ${commandName(command)}`);
+      if ((command ^ 0xffffffff) >>> 0 !== magic) throw new Error(`bad adb message magic for ${commandName(command)}`);
       out.push({ command, arg0: all.readUInt32LE(4), arg1: all.readUInt32LE(8), data: all.subarray(24) });
     }
     return out;

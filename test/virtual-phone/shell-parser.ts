@@ -96,7 +96,13 @@ export class Parser {
       }
       const word = this.parseWord(inSub);
       const only = word.length === 1 ? word[0] : undefined;
-      if (only && only.k === 'lit' && !only.quoted && /^\d$/.test(only.s) && (this.peek() === '>' || this.peek() === '<')) {
+      if (
+        only &&
+        only.k === 'lit' &&
+        !only.quoted &&
+        /^\d$/.test(only.s) &&
+        (this.peek() === '>' || this.peek() === '<')
+      ) {
         cmd.redirects.push(this.parseRedirect(Number(only.s)));
         continue;
       }
@@ -135,11 +141,22 @@ export class Parser {
     };
     for (;;) {
       const c = this.peek();
-      if (c === '' || c === ' ' || c === '\t' || c === '\n' || c === ';' || c === '&' || c === '|' || c === '<' || c === '>') break;
+      if (
+        c === '' ||
+        c === ' ' ||
+        c === '\t' ||
+        c === '\n' ||
+        c === ';' ||
+        c === '&' ||
+        c === '|' ||
+        c === '<' ||
+        c === '>'
+      )
+        break;
       if (inSub && c === ')') break;
       if (c === "'") {
         const end = this.src.indexOf("'", this.pos + 1);
-        if (end < 0) throw new ShellSyntaxError("syntax error: unterminated quoted string");
+        if (end < 0) throw new ShellSyntaxError('syntax error: unterminated quoted string');
         lit(this.src.slice(this.pos + 1, end), true);
         this.pos = end + 1;
       } else if (c === '"') {
@@ -226,4 +243,3 @@ export function shellWords(src: string): string[][] {
     i.pipeline.map((c) => c.words.map((w) => w.map((p) => (p.k === 'lit' ? p.s : `\u0000${p.k}`)).join(''))),
   );
 }
-

@@ -40,7 +40,10 @@ export class Shell {
   constructor(private readonly host: ShellHost) {}
 
   /** Run a script; output goes to the callbacks as it is produced. Returns the exit status. */
-  async run(src: string, io: { out: (b: Buffer) => void; err: (b: Buffer) => void; signal: AbortSignal }): Promise<number> {
+  async run(
+    src: string,
+    io: { out: (b: Buffer) => void; err: (b: Buffer) => void; signal: AbortSignal },
+  ): Promise<number> {
     let list: List;
     try {
       list = new Parser(src).parseList(false);
@@ -51,7 +54,11 @@ export class Shell {
     return this.runList(list, Buffer.alloc(0), io);
   }
 
-  private async runList(list: List, stdin: Buffer, io: { out: (b: Buffer) => void; err: (b: Buffer) => void; signal: AbortSignal }): Promise<number> {
+  private async runList(
+    list: List,
+    stdin: Buffer,
+    io: { out: (b: Buffer) => void; err: (b: Buffer) => void; signal: AbortSignal },
+  ): Promise<number> {
     for (const item of list.items) {
       if (io.signal.aborted) return 130;
       if (item.op === '&&' && this.state.status !== 0) continue;
@@ -61,7 +68,11 @@ export class Shell {
     return this.state.status;
   }
 
-  private async runPipeline(p: Pipeline, stdin: Buffer, io: { out: (b: Buffer) => void; err: (b: Buffer) => void; signal: AbortSignal }): Promise<number> {
+  private async runPipeline(
+    p: Pipeline,
+    stdin: Buffer,
+    io: { out: (b: Buffer) => void; err: (b: Buffer) => void; signal: AbortSignal },
+  ): Promise<number> {
     let input = stdin;
     let status = 0;
     for (let i = 0; i < p.length; i++) {
@@ -80,11 +91,21 @@ export class Shell {
     for (const part of w) {
       let text: string;
       if (part.k === 'lit') text = part.s;
-      else if (part.k === 'var') text = part.name === '?' ? String(this.state.status) : part.name === '$' ? '4242' : (this.state.vars[part.name] ?? '');
+      else if (part.k === 'var')
+        text =
+          part.name === '?'
+            ? String(this.state.status)
+            : part.name === '$'
+              ? '4242'
+              : (this.state.vars[part.name] ?? '');
       else {
         const chunks: Buffer[] = [];
         const saved = this.state.status;
-        await this.runList(part.list, Buffer.alloc(0), { out: (b) => void chunks.push(b), err: io.err, signal: io.signal });
+        await this.runList(part.list, Buffer.alloc(0), {
+          out: (b) => void chunks.push(b),
+          err: io.err,
+          signal: io.signal,
+        });
         this.state.status = saved;
         text = Buffer.concat(chunks).toString('utf8').replace(/\n+$/, '');
       }
@@ -99,7 +120,11 @@ export class Shell {
     return fields.filter((f, i) => f !== '' || (hasQuoted && i === 0 && fields.length === 1));
   }
 
-  private async runCommand(cmd: SimpleCommand, stdin: Buffer, io: { out: (b: Buffer) => void; err: (b: Buffer) => void; signal: AbortSignal }): Promise<number> {
+  private async runCommand(
+    cmd: SimpleCommand,
+    stdin: Buffer,
+    io: { out: (b: Buffer) => void; err: (b: Buffer) => void; signal: AbortSignal },
+  ): Promise<number> {
     const argv: string[] = [];
     for (const w of cmd.words) argv.push(...(await this.expandWord(w, io)));
     const env: Record<string, string> = {};
@@ -160,15 +185,17 @@ export class Shell {
     } else {
       const toBuf = (b: Buffer | string): Buffer => (typeof b === 'string' ? Buffer.from(b) : b);
       status = await Promise.resolve()
-        .then(() => impl({
-        argv,
-        env: { ...this.state.vars, ...env },
-        shell: this.state,
-        stdin: input,
-        out: (b) => out(toBuf(b)),
-        err: (b) => err(toBuf(b)),
-        signal: io.signal,
-      }))
+        .then(() =>
+          impl({
+            argv,
+            env: { ...this.state.vars, ...env },
+            shell: this.state,
+            stdin: input,
+            out: (b) => out(toBuf(b)),
+            err: (b) => err(toBuf(b)),
+            signal: io.signal,
+          }),
+        )
         .catch((e: unknown) => {
           // A bug in a simulated command behaves like a crashing program, not like a dead shell.
           err(Buffer.from(`${argv[0]}: internal error: ${(e as Error).stack ?? String(e)}\n`));

@@ -113,7 +113,13 @@ export async function runSyncService(ch: SyncChannel, vfs: VirtualFs, faults: Ph
 }
 
 /** Handle one SEND; false when the link died. */
-async function receiveFile(ch: SyncChannel, vfs: VirtualFs, faults: PhoneFaults, devPath: string, mode: number): Promise<boolean> {
+async function receiveFile(
+  ch: SyncChannel,
+  vfs: VirtualFs,
+  faults: PhoneFaults,
+  devPath: string,
+  mode: number,
+): Promise<boolean> {
   let error: string | null = null;
   let fd: number | null = null;
   let host: string | null = null;

@@ -31,7 +31,8 @@ export class VirtualFs {
   hostPath(devicePath: string): string | null {
     const p = path.posix.normalize(devicePath);
     if (p === WRITABLE_ROOT) return this.hostRoot;
-    if (p.startsWith(`${WRITABLE_ROOT}/`)) return path.join(this.hostRoot, ...p.slice(WRITABLE_ROOT.length + 1).split('/'));
+    if (p.startsWith(`${WRITABLE_ROOT}/`))
+      return path.join(this.hostRoot, ...p.slice(WRITABLE_ROOT.length + 1).split('/'));
     return null;
   }
 
@@ -43,7 +44,8 @@ export class VirtualFs {
     const prefix = dir.endsWith('/') ? dir : `${dir}/`;
     const names = new Set<string>();
     for (const k of this.staticFiles.keys()) if (k.startsWith(prefix)) names.add(k.slice(prefix.length).split('/')[0]!);
-    for (const k of ['/data', '/data/local', '/data/local/tmp']) if (k.startsWith(prefix)) names.add(k.slice(prefix.length).split('/')[0]!);
+    for (const k of ['/data', '/data/local', '/data/local/tmp'])
+      if (k.startsWith(prefix)) names.add(k.slice(prefix.length).split('/')[0]!);
     return [...names].filter(Boolean);
   }
 
@@ -60,7 +62,8 @@ export class VirtualFs {
     }
     const content = this.staticFiles.get(p);
     if (content !== undefined) return { isDir: false, size: Buffer.byteLength(content), mode: 0o100444, mtimeSec: 0 };
-    if (p === '/' || this.staticDirChildren(p).length > 0) return { isDir: true, size: 4096, mode: 0o40755, mtimeSec: 0 };
+    if (p === '/' || this.staticDirChildren(p).length > 0)
+      return { isDir: true, size: 4096, mode: 0o40755, mtimeSec: 0 };
     return null;
   }
 

@@ -12,7 +12,9 @@ export async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   const ctx: CliContext = { exitCode: 0, signal: abort.signal };
   const program = new Command('pqv')
-    .description('PQV Studio: prune and quantize Vision Transformers, then benchmark them on this computer and on phones.')
+    .description(
+      'PQV Studio: prune and quantize Vision Transformers, then benchmark them on this computer and on phones.',
+    )
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError();

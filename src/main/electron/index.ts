@@ -1,19 +1,20 @@
 /**
  * Electron main process: one window (context isolation, sandbox, no Node integration, strict CSP) showing the
- * renderer, wired to the API service over validated IPC. PDF reports use `webContents.printToPDF`.
+ * renderer, wired over validated IPC to the API service, which runs in a utility process so long engine work never
+ * blocks the window. PDF reports use `webContents.printToPDF` here, on the host's request.
  */
 import { app, BrowserWindow, session, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApiService } from '../services/api-service.js';
-import type { ApiService } from '../services/api-service.js';
+import type { ServiceClient } from '../services/service-client.js';
 import { ELECTRON_CSP } from './csp.js';
 import { registerIpc } from './ipc.js';
 import { printHtmlToPdf } from './print-pdf.js';
+import { createServiceProxy } from './service-proxy.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 let win: BrowserWindow | null = null;
-let service: ApiService | null = null;
+let service: ServiceClient | null = null;
 
 function createWindow(): BrowserWindow {
   const w = new BrowserWindow({
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CSP] } });
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
-  service = await createApiService({ mode: 'electron', exportPdf: printHtmlToPdf });
+  service = createServiceProxy({ exportPdf: printHtmlToPdf });
   registerIpc(service, () => win);
   win = createWindow();
   app.on('activate', () => {
@@ -58,8 +59,13 @@ async function main(): Promise<void> {
 }
 
 app.on('window-all-closed', () => {
-  service?.close();
   if (process.platform !== 'darwin') app.quit();
+});
+
+// Stop the engine process (it aborts running jobs) only when the app quits: on macOS a new window reuses it.
+app.on('will-quit', () => {
+  service?.close();
+  service = null;
 });
 
 main().catch((e: unknown) => {

@@ -1,13 +1,14 @@
 /**
- * IPC between the window and the API service. Every call is validated (method name and zod request schema)
- * before it reaches the service; results go back as `ApiResult`; events are pushed on `pqv:event`.
+ * IPC between the window and the API service (in-process or the utility-process proxy). Every call is validated
+ * (method name and zod request schema) here, before it is forwarded to the service; results go back as
+ * `ApiResult`; events are pushed on `pqv:event`.
  */
 import { BrowserWindow, dialog, ipcMain, shell, type IpcMainInvokeEvent } from 'electron';
 import { resolve, sep } from 'node:path';
 import { parseApiRequest, requireApiMethod } from '../../common/api-schemas.js';
 import { PqvError, serializeError } from '../../common/errors.js';
 import type { ApiResult } from '../../common/api.js';
-import type { ApiService } from '../services/api-service.js';
+import type { ApiDispatcher } from '../services/service-client.js';
 import { dataDir } from '../services/paths.js';
 
 export const IPC = {
@@ -23,7 +24,7 @@ function trusted(e: IpcMainInvokeEvent, win: () => BrowserWindow | null): boolea
   return !!w && e.sender === w.webContents && (e.senderFrame?.url ?? '').startsWith('file://');
 }
 
-export function registerIpc(service: ApiService, win: () => BrowserWindow | null): () => void {
+export function registerIpc(service: ApiDispatcher, win: () => BrowserWindow | null): () => void {
   ipcMain.handle(IPC.invoke, async (e, method: unknown, request: unknown): Promise<ApiResult<unknown>> => {
     try {
       if (!trusted(e, win)) throw new PqvError('UNAUTHORIZED', 'Calls are only accepted from the PQV Studio window.');

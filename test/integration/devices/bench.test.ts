@@ -29,7 +29,13 @@ describe('on-device benchmarks on virtual phones through the real adb server', (
     await w.waitFor((d) => d?.state === 'device', a.serial);
     await w.waitFor((d) => d?.state === 'device', b.serial);
     w.stop();
-    opts = { adb: { port: server.port }, runners: { runnersDir: runners }, runs: 3, warmup: 2, thermal: { timeoutMs: 5000, pollMs: 100 } };
+    opts = {
+      adb: { port: server.port },
+      runners: { runnersDir: runners },
+      runs: 3,
+      warmup: 2,
+      thermal: { timeoutMs: 5000, pollMs: 100 },
+    };
   });
 
   afterAll(async () => {
@@ -51,13 +57,24 @@ describe('on-device benchmarks on virtual phones through the real adb server', (
       const before = a.commandLog.length;
       const events: ProgressEvent[] = [];
       const r = await benchOnDevice(a.serial, MODEL, backend, opts, { onProgress: (e) => events.push(e) });
-      expect(r).toMatchObject({ device: a.serial, deviceModel: 'Pixel 8', backend, runs: 3, warmup: 2, runner: { name: 'onnxruntime_perf_test', version: '1.22.0', abi: 'arm64-v8a' } });
-      for (const k of ['initMs', 'firstMs', 'meanMs', 'p50Ms', 'p90Ms', 'p99Ms', 'minMs', 'maxMs'] as const) expect(r[k]).toBeGreaterThan(0);
+      expect(r).toMatchObject({
+        device: a.serial,
+        deviceModel: 'Pixel 8',
+        backend,
+        runs: 3,
+        warmup: 2,
+        runner: { name: 'onnxruntime_perf_test', version: '1.22.0', abi: 'arm64-v8a' },
+      });
+      for (const k of ['initMs', 'firstMs', 'meanMs', 'p50Ms', 'p90Ms', 'p99Ms', 'minMs', 'maxMs'] as const)
+        expect(r[k]).toBeGreaterThan(0);
       expect(r.minMs).toBeLessThanOrEqual(r.p50Ms);
       expect(r.p50Ms).toBeLessThanOrEqual(r.maxMs);
       expect(r.stdMs).toBeGreaterThanOrEqual(0);
       expect(r.peakRssBytes).toBeGreaterThan(1e6);
-      expect(r.thermal).toEqual({ before: { status: 0, batteryTempC: 31.2 }, after: { status: 0, batteryTempC: 31.2 } });
+      expect(r.thermal).toEqual({
+        before: { status: 0, batteryTempC: 31.2 },
+        after: { status: 0, batteryTempC: 31.2 },
+      });
       const placement = r.placement!;
       expect(Object.values(placement).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 9);
       expect(placement[expected[backend]!.ep]).toBeGreaterThan(0);
@@ -72,13 +89,19 @@ describe('on-device benchmarks on virtual phones through the real adb server', (
   }
 
   it('fails honestly when CPU fallback is disabled and the backend lacks operators', async () => {
-    await expect(benchOnDevice(a.serial, MODEL, 'gpu', { ...opts, disableCpuFallback: true, warmup: 0 })).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
+    await expect(
+      benchOnDevice(a.serial, MODEL, 'gpu', { ...opts, disableCpuFallback: true, warmup: 0 }),
+    ).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
     a.profile.accelerators.webgpu = false;
-    await expect(benchOnDevice(a.serial, MODEL, 'gpu', { ...opts, gpuProvider: 'webgpu', warmup: 0 })).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
+    await expect(
+      benchOnDevice(a.serial, MODEL, 'gpu', { ...opts, gpuProvider: 'webgpu', warmup: 0 }),
+    ).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
   });
 
   it('reports a 1.23.0 runner that mis-parses its flags as RUNNER_UNSUPPORTED', async () => {
-    await expect(benchOnDevice(a.serial, MODEL, 'cpu', { ...opts, runners: { runnersDir: broken }, warmup: 0 })).rejects.toMatchObject({
+    await expect(
+      benchOnDevice(a.serial, MODEL, 'cpu', { ...opts, runners: { runnersDir: broken }, warmup: 0 }),
+    ).rejects.toMatchObject({
       code: 'RUNNER_UNSUPPORTED',
       message: expect.stringContaining('1.23.0'),
     });
@@ -92,11 +115,23 @@ describe('on-device benchmarks on virtual phones through the real adb server', (
       a.profile.battery.temperatureTenthsC = 352;
     }, 500);
     const events: ProgressEvent[] = [];
-    const r = await benchOnDevice(a.serial, MODEL, 'cpu', { ...opts, warmup: 0 }, { onProgress: (e) => events.push(e) });
+    const r = await benchOnDevice(
+      a.serial,
+      MODEL,
+      'cpu',
+      { ...opts, warmup: 0 },
+      { onProgress: (e) => events.push(e) },
+    );
     expect(r.thermal?.before).toEqual({ status: 0, batteryTempC: 35.2 });
     expect(events.some((e) => e.stage === 'cooldown' && /status 2, battery 45.5/.test(e.detail ?? ''))).toBe(true);
     a.profile.battery.temperatureTenthsC = 420;
-    await expect(benchOnDevice(a.serial, MODEL, 'cpu', { ...opts, warmup: 0, thermal: { timeoutMs: 300, pollMs: 100, maxBatteryTempC: 40 } })).rejects.toMatchObject({
+    await expect(
+      benchOnDevice(a.serial, MODEL, 'cpu', {
+        ...opts,
+        warmup: 0,
+        thermal: { timeoutMs: 300, pollMs: 100, maxBatteryTempC: 40 },
+      }),
+    ).rejects.toMatchObject({
       code: 'DEVICE_THERMAL_TIMEOUT',
     });
     a.profile.battery.temperatureTenthsC = 312;
@@ -104,12 +139,18 @@ describe('on-device benchmarks on virtual phones through the real adb server', (
 
   it('cancels a running benchmark', async () => {
     const ac = new AbortController();
-    const p = benchOnDevice(a.serial, MODEL, 'cpu', { ...opts, runs: 200, warmup: 0 }, {
-      signal: ac.signal,
-      onProgress: (e) => {
-        if (e.stage === 'benchmark') setTimeout(() => ac.abort(), 50);
+    const p = benchOnDevice(
+      a.serial,
+      MODEL,
+      'cpu',
+      { ...opts, runs: 200, warmup: 0 },
+      {
+        signal: ac.signal,
+        onProgress: (e) => {
+          if (e.stage === 'benchmark') setTimeout(() => ac.abort(), 50);
+        },
       },
-    });
+    );
     await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 
@@ -118,8 +159,13 @@ describe('on-device benchmarks on virtual phones through the real adb server', (
     const results: Array<{ serial: string; r?: BenchResult; code?: string }> = [];
     const job = (serial: string, model: string) =>
       farm
-        .enqueue(serial, ({ signal }) => benchOnDevice(serial, model, 'cpu', { ...opts, warmup: 0, placement: false }, { signal }))
-        .then((r) => results.push({ serial, r }), (e: { code: string }) => results.push({ serial, code: e.code }));
+        .enqueue(serial, ({ signal }) =>
+          benchOnDevice(serial, model, 'cpu', { ...opts, warmup: 0, placement: false }, { signal }),
+        )
+        .then(
+          (r) => results.push({ serial, r }),
+          (e: { code: string }) => results.push({ serial, code: e.code }),
+        );
     a.setFaults({ runnerCrash: true });
     const bRunsBefore = b.commandLog.filter((c) => c.includes('result.csv')).length;
     await Promise.all([job(a.serial, MODEL), job(b.serial, MODEL), job(a.serial, MODEL), job(b.serial, MODEL)]);

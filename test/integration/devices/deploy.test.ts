@@ -68,11 +68,24 @@ describe('deployment to virtual phones through the real adb server', () => {
   it('pushes and runs files whose names hold spaces, quotes, $(), ; and newlines without injection', async () => {
     const runners = makeRunnersDir();
     onTestFinished(() => fs.rmSync(runners, { recursive: true, force: true }));
-    const names = ['x; touch -- pwned1 .onnx', `it's "$(touch pwned2)".onnx`, '`touch pwned3` && touch pwned4.onnx', 'y; cd ..; cd ..; touch pwned5; .onnx', 'new\nline $HOME.onnx'];
+    const names = [
+      'x; touch -- pwned1 .onnx',
+      `it's "$(touch pwned2)".onnx`,
+      '`touch pwned3` && touch pwned4.onnx',
+      'y; cd ..; cd ..; touch pwned5; .onnx',
+      'new\nline $HOME.onnx',
+    ];
     for (const n of names) {
       const p = path.join(tmp, n);
       fs.copyFileSync(MODEL, p);
-      const r = await benchOnDevice(b.serial, p, 'cpu', { adb: { port: server.port }, runners: { runnersDir: runners }, runs: 2, warmup: 1, placement: false, keepRunFiles: true });
+      const r = await benchOnDevice(b.serial, p, 'cpu', {
+        adb: { port: server.port },
+        runners: { runnersDir: runners },
+        runs: 2,
+        warmup: 1,
+        placement: false,
+        keepRunFiles: true,
+      });
       expect(r.runs).toBe(2);
       const { remotePath } = await deployModel(client, b.serial, p);
       expect(path.posix.basename(remotePath)).toBe(n);
@@ -83,14 +96,22 @@ describe('deployment to virtual phones through the real adb server', () => {
     expect(all(b.dataDir).filter((f) => /^pwned/.test(path.basename(f)))).toEqual([]);
     expect(fs.existsSync(path.join(b.dataDir, 'x; touch /data/local/tmp', 'pwned'))).toBe(false);
     expect(fs.readdirSync(path.join(b.dataDir, 'pqv', 'runs'))).toHaveLength(names.length); // kept for inspection
-    const r = await benchOnDevice(b.serial, MODEL, 'cpu', { adb: { port: server.port }, runners: { runnersDir: runners }, runs: 1, warmup: 0, placement: false });
+    const r = await benchOnDevice(b.serial, MODEL, 'cpu', {
+      adb: { port: server.port },
+      runners: { runnersDir: runners },
+      runs: 1,
+      warmup: 0,
+      placement: false,
+    });
     expect(r.runs).toBe(1);
     expect(fs.readdirSync(path.join(b.dataDir, 'pqv', 'runs'))).toHaveLength(names.length); // this run's folder was removed
   });
 
   it('reports a full disk as DEVICE_NO_SPACE and leaves no partial file', async () => {
     b.setFaults({ noSpace: true });
-    await expect(pushFile(client, b.serial, blob, '/data/local/tmp/pqv/t/full.bin')).rejects.toMatchObject({ code: 'DEVICE_NO_SPACE' });
+    await expect(pushFile(client, b.serial, blob, '/data/local/tmp/pqv/t/full.bin')).rejects.toMatchObject({
+      code: 'DEVICE_NO_SPACE',
+    });
     b.setFaults({ noSpace: false });
     expect(fs.existsSync(path.join(b.dataDir, 'pqv', 't', 'full.bin'))).toBe(false);
   });
@@ -143,6 +164,8 @@ describe('deployment to virtual phones through the real adb server', () => {
   it('cleans up our folder on request', async () => {
     await cleanupDevice(client, a.serial);
     expect(fs.existsSync(path.join(a.dataDir, 'pqv'))).toBe(false);
-    await expect(cleanupDevice(client, a.serial, { subPath: '../../etc' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(cleanupDevice(client, a.serial, { subPath: '../../etc' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });

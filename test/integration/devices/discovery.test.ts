@@ -51,15 +51,35 @@ describe('discovery and hot-plug through the real adb server', () => {
 
   it('refuses to benchmark unauthorized, offline and absent phones with coded errors', async () => {
     const opts = { adb: { port: server.port }, runs: 1 };
-    await expect(benchOnDevice(unauthorized.serial, 'x.onnx', 'cpu', opts)).rejects.toMatchObject({ code: 'DEVICE_UNAUTHORIZED' });
-    await expect(benchOnDevice(offline.serial, 'x.onnx', 'cpu', opts)).rejects.toMatchObject({ code: 'DEVICE_OFFLINE' });
-    await expect(benchOnDevice('127.0.0.1:1', 'x.onnx', 'cpu', opts)).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
-    await expect(benchOnDevice(phone.serial, 'x.onnx', 'host', opts)).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
+    await expect(benchOnDevice(unauthorized.serial, 'x.onnx', 'cpu', opts)).rejects.toMatchObject({
+      code: 'DEVICE_UNAUTHORIZED',
+    });
+    await expect(benchOnDevice(offline.serial, 'x.onnx', 'cpu', opts)).rejects.toMatchObject({
+      code: 'DEVICE_OFFLINE',
+    });
+    await expect(benchOnDevice('127.0.0.1:1', 'x.onnx', 'cpu', opts)).rejects.toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+    });
+    await expect(benchOnDevice(phone.serial, 'x.onnx', 'host', opts)).rejects.toMatchObject({
+      code: 'BACKEND_UNSUPPORTED',
+    });
   });
 
   it('reads device facts over adb', async () => {
     const f = await readDeviceFacts(await adbClient({ port: server.port }), phone.serial);
-    expect(f).toMatchObject({ manufacturer: 'Google', model: 'Pixel 8', soc: 'Tensor G3', sdk: 34, androidVersion: '14', bigCores: [4, 5, 6, 7], bigCoreMask: 'f0', cpuCount: 8, batteryLevel: 87, batteryTempC: 31.2, thermalStatus: 0 });
+    expect(f).toMatchObject({
+      manufacturer: 'Google',
+      model: 'Pixel 8',
+      soc: 'Tensor G3',
+      sdk: 34,
+      androidVersion: '14',
+      bigCores: [4, 5, 6, 7],
+      bigCoreMask: 'f0',
+      cpuCount: 8,
+      batteryLevel: 87,
+      batteryTempC: 31.2,
+      thermalStatus: 0,
+    });
     expect(f.ramBytes).toBe(phone.profile.memTotalKb * 1024);
     expect(f.abis[0]).toBe('arm64-v8a');
   });
@@ -92,7 +112,9 @@ describe('discovery and hot-plug through the real adb server', () => {
       spy.mockRestore();
     }
     expect(ctx.exitCode).toBe(0);
-    const json = JSON.parse(out.join('')) as { devices: Array<{ serial: string; state: string; facts?: { model: string } }> };
+    const json = JSON.parse(out.join('')) as {
+      devices: Array<{ serial: string; state: string; facts?: { model: string } }>;
+    };
     expect(json.devices[0]).toMatchObject({ serial: 'host', state: 'host' });
     expect(json.devices.find((d) => d.serial === phone.serial)?.facts?.model).toBe('Pixel 8');
     expect(json.devices.find((d) => d.serial === unauthorized.serial)?.state).toBe('unauthorized');

@@ -29,21 +29,31 @@ describe('virtual phone protocol with the adb CLI', () => {
   const adbShell = (cmd: string): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
       import('node:child_process').then(({ execFile }) =>
-        execFile('adb', ['-P', String(server.port), '-s', phone.serial, 'shell', cmd], { env: server.env }, (e, stdout, stderr) =>
-          resolve({ code: e ? Number((e as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+        execFile(
+          'adb',
+          ['-P', String(server.port), '-s', phone.serial, 'shell', cmd],
+          { env: server.env },
+          (e, stdout, stderr) => resolve({ code: e ? Number((e as { code?: number }).code ?? -1) : 0, stdout, stderr }),
         ),
       );
     });
 
   it('shell v2 carries the exit status and keeps stderr apart', async () => {
-    expect(await adbShell('echo out; cat /nope; false')).toEqual({ code: 1, stdout: 'out\n', stderr: 'cat: /nope: No such file or directory\n' });
-    expect((await adbShell("getprop ro.product.model && echo 'a  b' \"c $?\"")).stdout).toBe('Pixel 8\na  b c 0\n');
+    expect(await adbShell('echo out; cat /nope; false')).toEqual({
+      code: 1,
+      stdout: 'out\n',
+      stderr: 'cat: /nope: No such file or directory\n',
+    });
+    expect((await adbShell('getprop ro.product.model && echo \'a  b\' "c $?"')).stdout).toBe('Pixel 8\na  b c 0\n');
     expect((await adbShell('nosuchcmd')).code).toBe(127);
   });
 
   it('shell v1 through adbkit needs the exit marker, and gets it', async () => {
     const client = await adbClient({ port: server.port });
-    expect(await runShell(client, phone.serial, 'echo hi; cat /nope')).toEqual({ output: 'hi\ncat: /nope: No such file or directory\n', exitCode: 1 });
+    expect(await runShell(client, phone.serial, 'echo hi; cat /nope')).toEqual({
+      output: 'hi\ncat: /nope: No such file or directory\n',
+      exitCode: 1,
+    });
   });
 
   it('sync: adb push / pull / ls round-trip byte-exact, and a full disk fails with ENOSPC', async () => {
@@ -55,8 +65,12 @@ describe('virtual phone protocol with the adb CLI', () => {
     expect(fs.readFileSync(back).equals(fs.readFileSync(src))).toBe(true);
     expect((await adbShell('ls /data/local/tmp/sub')).stdout).toBe('data.bin\n');
     phone.setFaults({ noSpace: true });
-    await expect(server.adb(['-s', phone.serial, 'push', src, '/data/local/tmp/sub/x.bin'])).rejects.toThrow(/No space left on device/);
+    await expect(server.adb(['-s', phone.serial, 'push', src, '/data/local/tmp/sub/x.bin'])).rejects.toThrow(
+      /No space left on device/,
+    );
     phone.setFaults({ noSpace: false });
-    await expect(server.adb(['-s', phone.serial, 'push', src, '/system/x.bin'])).rejects.toThrow(/Read-only file system/);
+    await expect(server.adb(['-s', phone.serial, 'push', src, '/system/x.bin'])).rejects.toThrow(
+      /Read-only file system/,
+    );
   });
 });

@@ -17,7 +17,15 @@ import { GradientSession } from '../../../src/main/engine/autodiff/gradient-sess
 import { finiteDifferenceCheck } from './helpers.js';
 
 const DIR = join(import.meta.dirname, '../../fixtures/vit-exports');
-const NAMES = ['timm-vit-op13', 'timm-vit-op14', 'timm-vit-op17', 'timm-deit-distilled-op17', 'hf-vit-op13', 'hf-vit-op17-static', 'mha-vit-op14'];
+const NAMES = [
+  'timm-vit-op13',
+  'timm-vit-op14',
+  'timm-vit-op17',
+  'timm-deit-distilled-op17',
+  'hf-vit-op13',
+  'hf-vit-op17-static',
+  'mha-vit-op14',
+];
 
 function f32(path: string): Float32Array {
   const b = readFileSync(path);
@@ -44,7 +52,13 @@ describe.each(NAMES)('%s', (name) => {
       // Sample 6 tensors spread over the model (first, last, and evenly in between).
       const step = Math.max(1, Math.floor(wrt.length / 5));
       const only = wrt.filter((_, i) => i % step === 0 || i === wrt.length - 1).slice(0, 6);
-      const rep = await finiteDifferenceCheck(session, x, dims, target, { h: 1e-2, atol: 1e-4, rtol: 0.05, maxPerTensor: 2, only });
+      const rep = await finiteDifferenceCheck(session, x, dims, target, {
+        h: 1e-2,
+        atol: 1e-4,
+        rtol: 0.05,
+        maxPerTensor: 2,
+        only,
+      });
       expect(rep.checked).toBe(only.length * 2);
       expect(rep.worst, rep.detail).toBeLessThanOrEqual(1);
 
@@ -57,9 +71,14 @@ describe.each(NAMES)('%s', (name) => {
         const moved = new Map<string, Float32Array>();
         for (const [w, g] of r.grads) {
           const base = session.weight(w) as Float32Array;
-          moved.set(w, Float32Array.from(base, (v, i) => v + (sign * h * (g[i] as number)) / norm));
+          moved.set(
+            w,
+            Float32Array.from(base, (v, i) => v + (sign * h * (g[i] as number)) / norm),
+          );
         }
-        const originals = new Map([...r.grads.keys()].map((w) => [w, Float32Array.from(session.weight(w) as Float32Array)]));
+        const originals = new Map(
+          [...r.grads.keys()].map((w) => [w, Float32Array.from(session.weight(w) as Float32Array)]),
+        );
         session.setWeights(moved);
         const l = (await session.run(x, dims, target)).loss;
         session.setWeights(originals);

@@ -3,11 +3,22 @@
  * gradients a GradientSession returns.
  */
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, type ModelProto, type NodeProto, type TensorProto } from 'onnx-buf';
+import {
+  GraphProtoSchema,
+  ModelProtoSchema,
+  OperatorSetIdProtoSchema,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from 'onnx-buf';
 import { makeFloat32Tensor, makeRawTensor, DataType } from '../../../src/main/engine/onnx/tensor.js';
 import { makeNode } from '../../../src/main/engine/onnx/graph.js';
 import { valueInfo, type LossSpec } from '../../../src/main/engine/autodiff/loss.js';
-import { GradientSession, type FloatArray, type GradientTarget } from '../../../src/main/engine/autodiff/gradient-session.js';
+import {
+  GradientSession,
+  type FloatArray,
+  type GradientTarget,
+} from '../../../src/main/engine/autodiff/gradient-session.js';
 
 export { makeNode };
 
@@ -52,7 +63,12 @@ export function opModel(opts: {
   const inits = Object.entries(opts.params).map(([name, p]) => {
     const [lo, hi] = p.range ?? [-1, 1];
     const n = p.dims.reduce((a, d) => a * d, 1);
-    return floatTensor(name, p.dims, Array.from({ length: n }, () => lo + ((r() + 1) / 2) * (hi - lo)), et);
+    return floatTensor(
+      name,
+      p.dims,
+      Array.from({ length: n }, () => lo + ((r() + 1) / 2) * (hi - lo)),
+      et,
+    );
   });
   const graph = create(GraphProtoSchema, {
     name: 'op',
@@ -95,7 +111,8 @@ export async function finiteDifferenceCheck(
     const w0 = session.weight(name) as FloatArray;
     const w = w0 instanceof Float64Array ? Float64Array.from(w0) : Float32Array.from(w0);
     let idx = Array.from(g.keys());
-    if (o.maxPerTensor !== undefined) idx = idx.sort((a, b) => Math.abs(g[b] as number) - Math.abs(g[a] as number)).slice(0, o.maxPerTensor);
+    if (o.maxPerTensor !== undefined)
+      idx = idx.sort((a, b) => Math.abs(g[b] as number) - Math.abs(g[a] as number)).slice(0, o.maxPerTensor);
     for (const i of idx) {
       const orig = w[i] as number;
       const h = o.relativeStep ? o.h * Math.max(Math.abs(orig), 1e-2) : o.h;
@@ -111,20 +128,32 @@ export async function finiteDifferenceCheck(
       const an = g[i] as number;
       const err = Math.abs(an - fd) / (o.atol + o.rtol * Math.abs(fd));
       checked++;
-      if (err > worst) { worst = err; detail = `${name}[${i}] analytic ${an} numeric ${fd}`; }
+      if (err > worst) {
+        worst = err;
+        detail = `${name}[${i}] analytic ${an} numeric ${fd}`;
+      }
     }
   }
   return { worst, checked, detail };
 }
 
 /** Build a session on an op model with a vector–Jacobian-product loss and check all its parameters. */
-export async function checkOpModel(model: ModelProto, tol: { h: number; atol: number; rtol: number }, loss: LossSpec = { kind: 'vjp' }): Promise<FdReport> {
+export async function checkOpModel(
+  model: ModelProto,
+  tol: { h: number; atol: number; rtol: number },
+  loss: LossSpec = { kind: 'vjp' },
+): Promise<FdReport> {
   const g = model.graph as NonNullable<ModelProto['graph']>;
-  const wrt = g.initializer.filter((t) => t.dataType === DataType.FLOAT || t.dataType === DataType.DOUBLE).filter((t) => !t.name.startsWith('c_')).map((t) => t.name);
+  const wrt = g.initializer
+    .filter((t) => t.dataType === DataType.FLOAT || t.dataType === DataType.DOUBLE)
+    .filter((t) => !t.name.startsWith('c_'))
+    .map((t) => t.name);
   const session = await GradientSession.create(model, { wrt, loss });
   try {
     const xInfo = g.input[0];
-    const dims = (xInfo?.type?.value.case === 'tensorType' ? xInfo.type.value.value.shape?.dim ?? [] : []).map((d) => Number(d.value.value));
+    const dims = (xInfo?.type?.value.case === 'tensorType' ? (xInfo.type.value.value.shape?.dim ?? []) : []).map((d) =>
+      Number(d.value.value),
+    );
     const n = dims.reduce((a, d) => a * d, 1);
     const r = rng(99);
     const f64 = g.initializer.some((t) => t.dataType === DataType.DOUBLE);

@@ -13,7 +13,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'pqv-bench-'));
 describe('benchOnHost', () => {
   it('measures a model in a child process and reports consistent statistics', async () => {
     const events: ProgressEvent[] = [];
-    const r = await benchOnHost(`${fixture}.onnx`, { runs: 6, warmup: 2, threads: 1 }, { onProgress: (e) => events.push(e) });
+    const r = await benchOnHost(
+      `${fixture}.onnx`,
+      { runs: 6, warmup: 2, threads: 1 },
+      { onProgress: (e) => events.push(e) },
+    );
     expect(r).toMatchObject({ device: 'host', backend: 'host', runs: 6, warmup: 2, threads: 1 });
     expect(r.minMs).toBeGreaterThan(0);
     expect(r.minMs).toBeLessThanOrEqual(r.p50Ms);
@@ -34,32 +38,48 @@ describe('benchOnHost', () => {
     expect(r.runs).toBe(2);
     const bad = join(tmp, 'bad.f32');
     writeFileSync(bad, new Uint8Array(100));
-    await expect(benchOnHost(`${fixture}.onnx`, { runs: 1, inputPath: bad })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(benchOnHost(`${fixture}.onnx`, { runs: 1, inputPath: bad })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 
   it('reports coded errors for bad models and options without starting a benchmark', async () => {
     await expect(benchOnHost(join(tmp, 'missing.onnx'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     const junk = join(tmp, 'junk.onnx');
-    writeFileSync(junk, new Uint8Array(2048).map((_, i) => (i * 2654435761) >>> 24));
+    writeFileSync(
+      junk,
+      new Uint8Array(2048).map((_, i) => (i * 2654435761) >>> 24),
+    );
     await expect(benchOnHost(junk, { runs: 1, warmup: 0 })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
     await expect(benchOnHost(`${fixture}.onnx`, { runs: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('kills the child and throws CancelledError when aborted', async () => {
     const ac = new AbortController();
-    const p = benchOnHost(`${fixture}.onnx`, { runs: 100000, warmup: 0 }, {
-      signal: ac.signal,
-      onProgress: (e) => {
-        if (e.stage === 'benchmark') ac.abort();
+    const p = benchOnHost(
+      `${fixture}.onnx`,
+      { runs: 100000, warmup: 0 },
+      {
+        signal: ac.signal,
+        onProgress: (e) => {
+          if (e.stage === 'benchmark') ac.abort();
+        },
       },
-    });
+    );
     await expect(p).rejects.toBeInstanceOf(CancelledError);
   });
 });
 
 describe('runBenchChild failure handling', () => {
   const crash = { path: resolve('test/unit/bench/crash-worker.mjs'), execArgv: [] };
-  const req = (modelPath: string): BenchRequest => ({ type: 'start', modelPath, runs: 1, warmup: 0, threads: 0, seed: 1 });
+  const req = (modelPath: string): BenchRequest => ({
+    type: 'start',
+    modelPath,
+    runs: 1,
+    warmup: 0,
+    threads: 0,
+    seed: 1,
+  });
 
   it('turns a child killed by a signal into BENCH_FAILED with the signal', async () => {
     const e = await runBenchChild(req('signal'), undefined, () => undefined, crash).catch((x: unknown) => x);

@@ -36,6 +36,14 @@ describe('mean, std and latencyStats', () => {
     const xs = [5, 1, 4, 2, 3];
     const s = latencyStats(xs);
     expect(xs).toEqual([5, 1, 4, 2, 3]);
-    expect(s).toEqual({ meanMs: 3, p50Ms: 3, p90Ms: 4.6, p99Ms: expect.closeTo(4.96, 10), minMs: 1, maxMs: 5, stdMs: Math.sqrt(2) });
+    expect(s).toEqual({
+      meanMs: 3,
+      p50Ms: 3,
+      p90Ms: 4.6,
+      p99Ms: expect.closeTo(4.96, 10),
+      minMs: 1,
+      maxMs: 5,
+      stdMs: Math.sqrt(2),
+    });
   });
 });

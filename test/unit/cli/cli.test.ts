@@ -44,7 +44,11 @@ describe('pqv inspect', () => {
   it('prints the summary as JSON', async () => {
     const r = await pqv('inspect', demo, '--json');
     expect(r.code).toBe(0);
-    expect(jsonOf(r)).toMatchObject({ opset: 17, inputs: [{ name: 'pixel_values', shape: ['batch', 1, 28, 28] }], bytes: bytes.length });
+    expect(jsonOf(r)).toMatchObject({
+      opset: 17,
+      inputs: [{ name: 'pixel_values', shape: ['batch', 1, 28, 28] }],
+      bytes: bytes.length,
+    });
   });
 
   it('prints a readable table without --json', async () => {
@@ -66,7 +70,10 @@ describe('pqv inspect', () => {
 
   it('missing file and directory → FILE_NOT_FOUND and NOT_A_FILE', async () => {
     const missing = await pqv('inspect', join(tmp, 'missing.onnx'), '--json');
-    expect([missing.code, jsonOf(missing)]).toEqual([2, { error: expect.objectContaining({ code: 'FILE_NOT_FOUND' }) }]);
+    expect([missing.code, jsonOf(missing)]).toEqual([
+      2,
+      { error: expect.objectContaining({ code: 'FILE_NOT_FOUND' }) },
+    ]);
     const dir = await pqv('inspect', tmp, '--json');
     expect([dir.code, jsonOf(dir)]).toEqual([2, { error: expect.objectContaining({ code: 'NOT_A_FILE' }) }]);
   });

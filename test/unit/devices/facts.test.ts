@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  bigCoresFrom, cpuMask, factsFrom, parseBattery, parseCpuList, parseGetprop, parseMeminfo, parseThermalStatus, splitSections,
+  bigCoresFrom,
+  cpuMask,
+  factsFrom,
+  parseBattery,
+  parseCpuList,
+  parseGetprop,
+  parseMeminfo,
+  parseThermalStatus,
+  splitSections,
 } from '../../../src/main/engine/devices/facts.js';
 
 const T = (n: string): string => fs.readFileSync(path.join(__dirname, '../../fixtures/transcripts', n), 'utf8');
@@ -39,7 +47,16 @@ describe('device facts parsing', () => {
     const cpus = splitSections(
       '__PQV_S__cap0\n__PQV_S__freq0\n1804800\n__PQV_S__cap1\n__PQV_S__freq1\n1804800\n__PQV_S__cap2\n__PQV_S__freq2\n2208000\n__PQV_S__cap3\n__PQV_S__freq3\n2208000\n',
     );
-    const f = factsFrom({ getprop: T('getprop-android9-no-soc.txt'), meminfo: T('meminfo.txt'), battery: T('dumpsys-battery.txt'), thermal: T('dumpsys-thermalservice.txt'), cpus }, [0, 1, 2, 3]);
+    const f = factsFrom(
+      {
+        getprop: T('getprop-android9-no-soc.txt'),
+        meminfo: T('meminfo.txt'),
+        battery: T('dumpsys-battery.txt'),
+        thermal: T('dumpsys-thermalservice.txt'),
+        cpus,
+      },
+      [0, 1, 2, 3],
+    );
     expect(f.soc).toBe('msm8953');
     expect(f.manufacturer).toBe('motorola');
     expect(f.abis).toEqual(['arm64-v8a', 'armeabi-v7a', 'armeabi']);

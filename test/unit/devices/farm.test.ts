@@ -10,23 +10,30 @@ describe('DeviceFarm', () => {
     const log: string[] = [];
     let running = 0;
     let maxParallel = 0;
-    const job = (name: string, fail = false) => async () => {
-      running++;
-      maxParallel = Math.max(maxParallel, running);
-      log.push(`start ${name}`);
-      await tick(20);
-      log.push(`end ${name}`);
-      running--;
-      if (fail) throw new PqvError('RUNNER_CRASHED', `${name} crashed`);
-      return name;
-    };
+    const job =
+      (name: string, fail = false) =>
+      async () => {
+        running++;
+        maxParallel = Math.max(maxParallel, running);
+        log.push(`start ${name}`);
+        await tick(20);
+        log.push(`end ${name}`);
+        running--;
+        if (fail) throw new PqvError('RUNNER_CRASHED', `${name} crashed`);
+        return name;
+      };
     const results = await Promise.allSettled([
       farm.enqueue('A', job('a1', true)),
       farm.enqueue('A', job('a2')),
       farm.enqueue('B', job('b1')),
       farm.enqueue('B', job('b2')),
     ]);
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as PqvError).code))).toEqual(['RUNNER_CRASHED', 'a2', 'b1', 'b2']);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as PqvError).code))).toEqual([
+      'RUNNER_CRASHED',
+      'a2',
+      'b1',
+      'b2',
+    ]);
     expect(maxParallel).toBe(2);
     expect(log.indexOf('end a1')).toBeLessThan(log.indexOf('start a2'));
     expect(log.indexOf('end b1')).toBeLessThan(log.indexOf('start b2'));

@@ -39,7 +39,9 @@ describe('onnxruntime_perf_test output', () => {
   });
 
   it('rejects output without a summary with a coded error', () => {
-    expect(() => parsePerfTestOutput(T('perf-test-no-summary.txt'))).toThrow(expect.objectContaining({ code: 'BENCH_OUTPUT_UNPARSABLE' }));
+    expect(() => parsePerfTestOutput(T('perf-test-no-summary.txt'))).toThrow(
+      expect.objectContaining({ code: 'BENCH_OUTPUT_UNPARSABLE' }),
+    );
   });
 
   it('reads per-run latencies from the result CSV and ignores the stats block', () => {
@@ -62,8 +64,16 @@ describe('onnxruntime_perf_test output', () => {
     const ctx = { serial: 's', backend: 'cpu', runnerVersion: '1.23.0' };
     expect(classifyRunnerFailure(1, T('perf-test-1.23.0-flags.txt'), ctx).code).toBe('RUNNER_UNSUPPORTED');
     expect(classifyRunnerFailure(139, T('perf-test-crash.txt'), ctx).code).toBe('RUNNER_CRASHED');
-    expect(classifyRunnerFailure(255, 'This session contains graph nodes that are assigned to the default CPU EP, but fallback to CPU EP has been explicitly disabled by the user.', ctx).code).toBe('BACKEND_UNSUPPORTED');
-    expect(classifyRunnerFailure(1, 'CANNOT LINK EXECUTABLE "x": library "libonnxruntime.so" not found', ctx).code).toBe('RUNNER_MISSING');
+    expect(
+      classifyRunnerFailure(
+        255,
+        'This session contains graph nodes that are assigned to the default CPU EP, but fallback to CPU EP has been explicitly disabled by the user.',
+        ctx,
+      ).code,
+    ).toBe('BACKEND_UNSUPPORTED');
+    expect(
+      classifyRunnerFailure(1, 'CANNOT LINK EXECUTABLE "x": library "libonnxruntime.so" not found', ctx).code,
+    ).toBe('RUNNER_MISSING');
     expect(classifyRunnerFailure(255, 'Run failed:failed to initialize.', ctx).code).toBe('BENCH_FAILED');
   });
 

@@ -57,7 +57,13 @@ describe('shellQuote', () => {
 
   it('prevents injection in the virtual shell, which does run unquoted $(), `` and ;', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pqv-quote-'));
-    const shell = new Shell(makeShellHost({ vfs: new VirtualFs(dir, systemFiles(defaultProfile())), profile: defaultProfile(), faults: noFaults() }));
+    const shell = new Shell(
+      makeShellHost({
+        vfs: new VirtualFs(dir, systemFiles(defaultProfile())),
+        profile: defaultProfile(),
+        faults: noFaults(),
+      }),
+    );
     const io = { out: () => undefined, err: () => undefined, signal: new AbortController().signal };
     // Control: unquoted, the interpreter really executes the payloads.
     await shell.run('cd /data/local/tmp; touch a; touch b1; echo $(touch c1) `touch d1`', io);

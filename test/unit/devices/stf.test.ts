@@ -26,7 +26,8 @@ describe('STF client against a fake STF server', () => {
           res.writeHead(status, { 'Content-Type': 'application/json' });
           res.end(JSON.stringify(obj));
         };
-        if (req.headers.authorization !== 'Bearer good-token') return send(401, { success: false, description: 'Unauthorized' });
+        if (req.headers.authorization !== 'Bearer good-token')
+          return send(401, { success: false, description: 'Unauthorized' });
         if (req.method === 'GET' && req.url === '/api/v1/devices') {
           return send(200, {
             success: true,
@@ -63,7 +64,10 @@ describe('STF client against a fake STF server', () => {
     expect(devices.map((d) => d.serial)).toEqual(['R5CT1', 'BUSY1']);
     await stf.reserve('R5CT1', 60_000);
     expect(JSON.parse(calls.at(-1)!.body)).toEqual({ serial: 'R5CT1', timeout: 60_000 });
-    await expect(stf.reserve('R5CT1')).rejects.toMatchObject({ code: 'STF_FAILED', message: expect.stringContaining('Device is being used') });
+    await expect(stf.reserve('R5CT1')).rejects.toMatchObject({
+      code: 'STF_FAILED',
+      message: expect.stringContaining('Device is being used'),
+    });
     expect(await stf.remoteConnect('R5CT1')).toBe('127.0.0.1:7401');
     await stf.release('R5CT1');
     expect(reserved.size).toBe(0);
@@ -71,9 +75,19 @@ describe('STF client against a fake STF server', () => {
   });
 
   it('reports a bad token, a busy device and an unreachable server as STF_FAILED', async () => {
-    await expect(new StfClient({ baseUrl: base, token: 'bad' }).listDevices()).rejects.toMatchObject({ code: 'STF_FAILED', message: expect.stringContaining('401') });
-    await expect(new StfClient({ baseUrl: base, token: 'good-token' }).acquire('BUSY1')).rejects.toMatchObject({ code: 'STF_FAILED', message: expect.stringContaining('x@y') });
-    await expect(new StfClient({ baseUrl: base, token: 'good-token' }).acquire('NOPE')).rejects.toMatchObject({ code: 'DEVICE_NOT_FOUND' });
-    await expect(new StfClient({ baseUrl: 'http://127.0.0.1:1', token: 't', timeoutMs: 2000 }).listDevices()).rejects.toMatchObject({ code: 'STF_FAILED' });
+    await expect(new StfClient({ baseUrl: base, token: 'bad' }).listDevices()).rejects.toMatchObject({
+      code: 'STF_FAILED',
+      message: expect.stringContaining('401'),
+    });
+    await expect(new StfClient({ baseUrl: base, token: 'good-token' }).acquire('BUSY1')).rejects.toMatchObject({
+      code: 'STF_FAILED',
+      message: expect.stringContaining('x@y'),
+    });
+    await expect(new StfClient({ baseUrl: base, token: 'good-token' }).acquire('NOPE')).rejects.toMatchObject({
+      code: 'DEVICE_NOT_FOUND',
+    });
+    await expect(
+      new StfClient({ baseUrl: 'http://127.0.0.1:1', token: 't', timeoutMs: 2000 }).listDevices(),
+    ).rejects.toMatchObject({ code: 'STF_FAILED' });
   });
 });

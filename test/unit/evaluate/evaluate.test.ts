@@ -31,7 +31,10 @@ function staticBatchDemo(n: number): string {
 describe('evaluateModel on the demo model', () => {
   it('reproduces the demo accuracy on a 500-image balanced subset', async () => {
     const events: number[] = [];
-    const r = await evaluateModel({ modelPath: demo, dataDir: testDir, limit: 500 }, { onProgress: (e) => events.push(e.done) });
+    const r = await evaluateModel(
+      { modelPath: demo, dataDir: testDir, limit: 500 },
+      { onProgress: (e) => events.push(e.done) },
+    );
     expect(r.n).toBe(500);
     expect(r.top1).toBeGreaterThanOrEqual(0.88);
     expect(r.top5).toBeGreaterThanOrEqual(r.top1);
@@ -85,7 +88,9 @@ describe('evaluateModel on the demo model', () => {
   it('needs preprocessing: a model copy without a sidecar fails with PREPROCESS_MISSING unless flags give it', async () => {
     const bare = join(tmp, 'bare.onnx');
     copyFileSync(demo, bare);
-    await expect(evaluateModel({ modelPath: bare, dataDir: testDir, limit: 10 })).rejects.toMatchObject({ code: 'PREPROCESS_MISSING' });
+    await expect(evaluateModel({ modelPath: bare, dataDir: testDir, limit: 10 })).rejects.toMatchObject({
+      code: 'PREPROCESS_MISSING',
+    });
     const r = await evaluateModel({
       modelPath: bare,
       dataDir: testDir,
@@ -97,12 +102,15 @@ describe('evaluateModel on the demo model', () => {
 
   it('stops with CancelledError when aborted', async () => {
     const ac = new AbortController();
-    const p = evaluateModel({ modelPath: demo, dataDir: testDir, limit: 200, batchSize: 8 }, {
-      signal: ac.signal,
-      onProgress: (e) => {
-        if (e.done >= 8) ac.abort();
+    const p = evaluateModel(
+      { modelPath: demo, dataDir: testDir, limit: 200, batchSize: 8 },
+      {
+        signal: ac.signal,
+        onProgress: (e) => {
+          if (e.done >= 8) ac.abort();
+        },
       },
-    });
+    );
     await expect(p).rejects.toBeInstanceOf(CancelledError);
   });
 });

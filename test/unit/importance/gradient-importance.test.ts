@@ -44,28 +44,42 @@ function maxRelDiff(a: Float32Array, b: Float32Array): number {
 
 describe('gradient-based importance', async () => {
   const { model } = await loadModel(MODEL);
-  const weights = new Map(model.graph?.initializer.filter((t) => NAMES.includes(t.name)).map((t) => [t.name, readFloat32(t)]));
+  const weights = new Map(
+    model.graph?.initializer.filter((t) => NAMES.includes(t.name)).map((t) => [t.name, readFloat32(t)]),
+  );
   const grads = await perSampleGrads(N);
 
   it('Taylor = |w · mean gradient| whatever the batch split (batches of 2+2+1)', async () => {
     const events: number[] = [];
     const scores = await taylorElementScores({
-      model, modelPath: MODEL, initializers: NAMES, calibration: { dataDir: CALIB, samples: N, batchSize: 2 },
+      model,
+      modelPath: MODEL,
+      initializers: NAMES,
+      calibration: { dataDir: CALIB, samples: N, batchSize: 2 },
       onProgress: (e) => events.push(e.done),
     });
     expect(events.at(-1)).toBe(N);
     for (const name of NAMES) {
       const w = weights.get(name) as Float32Array;
-      const expected = Float32Array.from(w, (v, i) => Math.abs(v * grads.reduce((s, g) => s + ((g.get(name) as Float32Array)[i] as number), 0) / N));
+      const expected = Float32Array.from(w, (v, i) =>
+        Math.abs((v * grads.reduce((s, g) => s + ((g.get(name) as Float32Array)[i] as number), 0)) / N),
+      );
       expect(maxRelDiff(scores.get(name) as Float32Array, expected), name).toBeLessThan(1e-3);
     }
   });
 
   it('Hessian = ½w²·mean of per-sample squared gradients over all N samples, not the last one', async () => {
-    const scores = await hessianElementScores({ model, modelPath: MODEL, initializers: NAMES, calibration: { dataDir: CALIB, samples: N, batchSize: 3 } });
+    const scores = await hessianElementScores({
+      model,
+      modelPath: MODEL,
+      initializers: NAMES,
+      calibration: { dataDir: CALIB, samples: N, batchSize: 3 },
+    });
     for (const name of NAMES) {
       const w = weights.get(name) as Float32Array;
-      const perSample = grads.map((g) => Float32Array.from(w, (v, i) => 0.5 * v * v * ((g.get(name) as Float32Array)[i] as number) ** 2));
+      const perSample = grads.map((g) =>
+        Float32Array.from(w, (v, i) => 0.5 * v * v * ((g.get(name) as Float32Array)[i] as number) ** 2),
+      );
       const mean = Float32Array.from(w, (_, i) => perSample.reduce((s, p) => s + (p[i] as number), 0) / N);
       const got = scores.get(name) as Float32Array;
       expect(maxRelDiff(got, mean), name).toBeLessThan(1e-3);
@@ -79,12 +93,22 @@ describe('gradient-based importance', async () => {
   });
 
   it('needs calibration data, and stops when cancelled', async () => {
-    await expect(taylorElementScores({ model, modelPath: MODEL, initializers: NAMES })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(hessianElementScores({ model, modelPath: MODEL, initializers: NAMES })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(taylorElementScores({ model, modelPath: MODEL, initializers: NAMES })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+    await expect(hessianElementScores({ model, modelPath: MODEL, initializers: NAMES })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
     const ac = new AbortController();
     ac.abort();
     await expect(
-      hessianElementScores({ model, modelPath: MODEL, initializers: NAMES, calibration: { dataDir: CALIB, samples: N }, signal: ac.signal }),
+      hessianElementScores({
+        model,
+        modelPath: MODEL,
+        initializers: NAMES,
+        calibration: { dataDir: CALIB, samples: N },
+        signal: ac.signal,
+      }),
     ).rejects.toMatchObject({ code: 'CANCELLED' });
   });
 });

@@ -14,7 +14,10 @@ const small = resolve('test/fixtures/vit-exports/timm-vit-op13.onnx');
 const tmp = mkdtempSync(join(tmpdir(), 'pqv-inspect-'));
 
 async function codeOf(path: string): Promise<string> {
-  const e = await inspectModel(path).then(() => undefined, (x: unknown) => x);
+  const e = await inspectModel(path).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(PqvError);
   return (e as PqvError).code;
 }
@@ -88,13 +91,17 @@ describe('inspectModel coded errors', () => {
 
   it('random bytes → MODEL_INVALID', async () => {
     let x = 12345;
-    const rnd = new Uint8Array(4096).map(() => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24));
+    const rnd = new Uint8Array(4096).map(() => (x = (x * 1103515245 + 12345) >>> 0) >>> 24);
     expect(await codeOf(writeTmp('random.onnx', rnd))).toBe('MODEL_INVALID');
-    expect(await codeOf(writeTmp('text.onnx', new TextEncoder().encode('hello, this is not a model\n')))).toBe('MODEL_INVALID');
+    expect(await codeOf(writeTmp('text.onnx', new TextEncoder().encode('hello, this is not a model\n')))).toBe(
+      'MODEL_INVALID',
+    );
   });
 
   it.each([0.01, 0.5, 0.9, 0.999])('model cut at %f of its size → MODEL_TRUNCATED', async (frac) => {
-    expect(await codeOf(writeTmp(`cut-${frac}.onnx`, bytes.subarray(0, Math.floor(bytes.length * frac))))).toBe('MODEL_TRUNCATED');
+    expect(await codeOf(writeTmp(`cut-${frac}.onnx`, bytes.subarray(0, Math.floor(bytes.length * frac))))).toBe(
+      'MODEL_TRUNCATED',
+    );
   });
 
   it('model cut exactly between top-level fields → MODEL_TRUNCATED', async () => {
@@ -110,7 +117,7 @@ describe('inspectModel coded errors', () => {
       }
     };
     const ends: number[] = [];
-    for (let p = 0; p < bytes.length; ) {
+    for (let p = 0; p < bytes.length;) {
       const [tag, q] = varint(p);
       if ((tag & 7) === 0) p = varint(q)[1];
       else {

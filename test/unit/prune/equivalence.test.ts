@@ -74,7 +74,15 @@ describe.each(MANIFEST.map((m) => [m.name, m] as const))('%s', (name, m) => {
     expect(after.dim % 8).toBe(0);
     expect(after.blocks.map((b) => b.heads)).toEqual(plan.after.heads);
     expect(after.blocks.map((b) => b.mlpHidden)).toEqual(plan.after.mlp);
-    const expected = analyticParams({ ...shapeOf(vit), dim: plan.after.dim, blocks: plan.after.heads.map((h, i) => ({ heads: h, headDim: plan.after.headDim[i] as number, mlp: plan.after.mlp[i] as number })) });
+    const expected = analyticParams({
+      ...shapeOf(vit),
+      dim: plan.after.dim,
+      blocks: plan.after.heads.map((h, i) => ({
+        heads: h,
+        headDim: plan.after.headDim[i] as number,
+        mlp: plan.after.mlp[i] as number,
+      })),
+    });
     expect(countParams(after)).toBe(expected);
     expect(expected).toBeLessThan(m.params / 2);
     const one = await runModel(pruned, input, SHAPE);
@@ -82,7 +90,8 @@ describe.each(MANIFEST.map((m) => [m.name, m] as const))('%s', (name, m) => {
     if (m.dynamic !== false) {
       const four = await runModel(pruned, repeatInput(input, 4), [4, 3, 224, 224]);
       expect(four.dims).toEqual([4, m.classes]);
-      for (let i = 0; i < 4; i++) expect(maxAbsDiff(four.data.subarray(i * m.classes, (i + 1) * m.classes), one.data)).toBeLessThan(1e-4);
+      for (let i = 0; i < 4; i++)
+        expect(maxAbsDiff(four.data.subarray(i * m.classes, (i + 1) * m.classes), one.data)).toBeLessThan(1e-4);
     }
   });
 
@@ -92,7 +101,10 @@ describe.each(MANIFEST.map((m) => [m.name, m] as const))('%s', (name, m) => {
     const hd = applyPruningPlan(model, await planPruning(model, vit, { ratio: 0.25, target: 'head-dims' }));
     expect(discoverVit(hd).blocks.map((b) => b.headDim)).toEqual([12, 12]);
     expect((await runModel(hd, input, SHAPE)).dims).toEqual([1, m.classes]);
-    const small = applyPruningPlan(model, await planPruning(model, vit, { ratio: 1 / 64, target: 'embed', method: 'l2' }));
+    const small = applyPruningPlan(
+      model,
+      await planPruning(model, vit, { ratio: 1 / 64, target: 'embed', method: 'l2' }),
+    );
     expect(discoverVit(small).dim).toBe(63);
     const out = await runModel(small, input, SHAPE);
     expect(out.dims).toEqual([1, m.classes]);

@@ -34,13 +34,23 @@ export function readF32(path: string): Float32Array {
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
-export async function loadFixture(name: string): Promise<{ model: ModelProto; input: Float32Array; logits: Float32Array }> {
+export async function loadFixture(
+  name: string,
+): Promise<{ model: ModelProto; input: Float32Array; logits: Float32Array }> {
   const { model } = await loadModel(join(FIXTURES, `${name}.onnx`));
-  return { model, input: readF32(join(FIXTURES, `${name}.input.f32`)), logits: readF32(join(FIXTURES, `${name}.logits.f32`)) };
+  return {
+    model,
+    input: readF32(join(FIXTURES, `${name}.input.f32`)),
+    logits: readF32(join(FIXTURES, `${name}.logits.f32`)),
+  };
 }
 
 /** Run a model on one float input; returns the first output's data and dims. */
-export async function runModel(model: ModelProto, input: Float32Array, shape: number[]): Promise<{ data: Float32Array; dims: readonly number[] }> {
+export async function runModel(
+  model: ModelProto,
+  input: Float32Array,
+  shape: number[],
+): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(serializeModel(model), { logSeverityLevel: 3 });
   try {
     const out = await session.run({ [session.inputNames[0] as string]: new ort.Tensor('float32', input, shape) });
@@ -80,6 +90,11 @@ export function maskParam(model: ModelProto, ref: ParamRef, axis: number, zero: 
   const outer = data.length / (inner * n);
   for (let o = 0; o < outer; o++) for (const z of zero) data.fill(0, (o * n + z) * inner, (o * n + z + 1) * inner);
   const name = `${ref.initializer}__masked_${ref.node}_${ref.input}`;
-  const nodes = graph.node.map((node, i) => (i === ref.node ? { ...node, input: node.input.map((x, j) => (j === ref.input ? name : x)) } : node));
-  return { ...model, graph: { ...graph, node: nodes, initializer: [...graph.initializer, makeFloat32Tensor(name, dims, data)] } } as ModelProto;
+  const nodes = graph.node.map((node, i) =>
+    i === ref.node ? { ...node, input: node.input.map((x, j) => (j === ref.input ? name : x)) } : node,
+  );
+  return {
+    ...model,
+    graph: { ...graph, node: nodes, initializer: [...graph.initializer, makeFloat32Tensor(name, dims, data)] },
+  } as ModelProto;
 }

@@ -23,7 +23,8 @@ function scaleChannel(model: ModelProto, initializer: string, axis: number, chan
   const n = dims[axis] as number;
   const inner = dims.slice(axis + 1).reduce((a, d) => a * d, 1);
   for (let o = 0; o < data.length / (n * inner); o++) {
-    for (let k = 0; k < inner; k++) data[(o * n + channel) * inner + k] = (data[(o * n + channel) * inner + k] as number) * factor;
+    for (let k = 0; k < inner; k++)
+      data[(o * n + channel) * inner + k] = (data[(o * n + channel) * inner + k] as number) * factor;
   }
   setFloat32(t, dims, data);
 }
@@ -53,7 +54,11 @@ describe('group reduction', () => {
       ['b', Float32Array.from([10, 0])],
       ['c', Float32Array.from([100, 100])],
     ]);
-    const dims = new Map([['a', [2, 3]], ['b', [2]], ['c', [2]]]);
+    const dims = new Map([
+      ['a', [2, 3]],
+      ['b', [2]],
+      ['c', [2]],
+    ]);
     // a: unit sums [5, 16], slice mean 10.5; b: [10, 0], slice mean 5; the bias slice is not scored.
     // Per-slice normalised: a [5/10.5, 16/10.5], b [2, 0]; mean over the 2 slices; overall mean is 1.
     const r = reduceGroup(g, scores, dims);
@@ -84,7 +89,12 @@ describe('group reduction', () => {
       ['fc1', Float32Array.from([90, 90, 1, 1, 30, 30])], // [3, 2]: row sums 180, 2, 60
       ['ln', Float32Array.from([3, 0.1, 1])],
     ]);
-    const dims = new Map([['fc2', [2, 3]], ['tok', [3]], ['fc1', [3, 2]], ['ln', [3]]]);
+    const dims = new Map([
+      ['fc2', [2, 3]],
+      ['tok', [3]],
+      ['fc1', [3, 2]],
+      ['ln', [3]],
+    ]);
     const r = reduceGroup(g, scores, dims);
     // fc2 normalised [3/7, 12/7, 6/7], tok [1, 1, 1]; channel 0 would rank first if readers counted.
     expect(r[0]).toBeCloseTo(5 / 7, 10);
@@ -106,7 +116,17 @@ describe('group reduction', () => {
         { initializer: 'z', node: 1, input: 1, axis: 0, role: 'weight', indices: [[0], [1]] },
       ],
     };
-    const r = reduceGroup(g, new Map([['a', Float32Array.from([1, 3])], ['z', new Float32Array(2)]]), new Map([['a', [2]], ['z', [2]]]));
+    const r = reduceGroup(
+      g,
+      new Map([
+        ['a', Float32Array.from([1, 3])],
+        ['z', new Float32Array(2)],
+      ]),
+      new Map([
+        ['a', [2]],
+        ['z', [2]],
+      ]),
+    );
     expect([...r]).toEqual([0.5, 1.5]);
   });
 
@@ -123,12 +143,16 @@ describe('group reduction', () => {
 
 describe('embedding-channel importance', () => {
   it('scores the writers of the residual stream and cuts its readers', async () => {
-    for (const [name, placement] of [['timm-vit-op17', 'pre'], ['mha-vit-op14', 'post']] as const) {
+    for (const [name, placement] of [
+      ['timm-vit-op17', 'pre'],
+      ['mha-vit-op14', 'post'],
+    ] as const) {
       const { model } = await loadFixture(name);
       const vit = discoverVit(model);
       expect(vit.normPlacement).toBe(placement);
       const g = embedGroup(vit);
-      const role = (init: string, axis: number): string | undefined => g.slices.find((x) => x.initializer === init && x.axis === axis)?.role;
+      const role = (init: string, axis: number): string | undefined =>
+        g.slices.find((x) => x.initializer === init && x.axis === axis)?.role;
       expect(role(vit.patch.weight.initializer, 0)).toBe('weight');
       expect(role(vit.posEmbed.initializer, vit.posEmbed.dims.length - 1)).toBe('weight');
       for (const b of vit.blocks) {
@@ -151,24 +175,41 @@ describe('embedding-channel importance', () => {
       const vit = discoverVit(model);
       const g = embedGroup(vit);
       // Writers and readers of the residual stream, taken from the model map (not from the group).
-      const along = (l: LinearRef, side: 'in' | 'out'): [string, number] => [l.weight.initializer, (l.layout === 'in-out') === (side === 'in') ? 0 : 1];
-      const writers = new Map<string, number>([[vit.patch.weight.initializer, 0], [vit.posEmbed.initializer, 2]]);
-      const readers = new Map<string, number>([...vit.finalNorms.map((n): [string, number] => [n.gamma.initializer, 0]), ...vit.classifiers.map((c) => along(c, 'in'))]);
+      const along = (l: LinearRef, side: 'in' | 'out'): [string, number] => [
+        l.weight.initializer,
+        (l.layout === 'in-out') === (side === 'in') ? 0 : 1,
+      ];
+      const writers = new Map<string, number>([
+        [vit.patch.weight.initializer, 0],
+        [vit.posEmbed.initializer, 2],
+      ]);
+      const readers = new Map<string, number>([
+        ...vit.finalNorms.map((n): [string, number] => [n.gamma.initializer, 0]),
+        ...vit.classifiers.map((c) => along(c, 'in')),
+      ]);
       for (const b of vit.blocks) {
         for (const w of [along(b.attention.proj, 'out'), along(b.mlp.fc2, 'out')]) writers.set(...w);
-        for (const r of [along(b.attention.qkv as LinearRef, 'in'), along(b.mlp.fc1, 'in'), [b.norm1.gamma.initializer, 0] as [string, number]]) readers.set(...r);
+        for (const r of [
+          along(b.attention.qkv as LinearRef, 'in'),
+          along(b.mlp.fc1, 'in'),
+          [b.norm1.gamma.initializer, 0] as [string, number],
+        ])
+          readers.set(...r);
       }
       // Channel 3 is written loudly and read softly, channel 5 the reverse (LayerNorm lets a model
       // compensate a channel's scale on the reading side). The writers are also made small overall:
       // a tensor's overall scale must not matter, only how its channels compare.
       for (const [init, axis] of writers) {
-        for (let c = 0; c < g.units; c++) scaleChannel(model, init, axis, c, c === 3 ? 0.05 * 1.5 : c === 5 ? 0.05 / 1.5 : 0.05);
+        for (let c = 0; c < g.units; c++)
+          scaleChannel(model, init, axis, c, c === 3 ? 0.05 * 1.5 : c === 5 ? 0.05 / 1.5 : 0.05);
       }
       for (const [init, axis] of readers) {
         scaleChannel(model, init, axis, 3, 0.1);
         scaleChannel(model, init, axis, 5, 10);
       }
-      const scores = await getElementScoreProvider(method).then((p) => p({ model, modelPath: '', initializers: g.slices.map((s) => s.initializer) }));
+      const scores = await getElementScoreProvider(method).then((p) =>
+        p({ model, modelPath: '', initializers: g.slices.map((s) => s.initializer) }),
+      );
       const dims = new Map((model.graph?.initializer ?? []).map((t) => [t.name, dimsOf(t)]));
       const r = [...reduceGroup(g, scores, dims)];
       const median = [...r].sort((a, b) => a - b)[r.length >> 1] as number;

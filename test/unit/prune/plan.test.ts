@@ -18,13 +18,21 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   return undefined;
 }
 
-const group = (units: number, block: number): DependencyGroup => ({ id: `block${block}.heads`, kind: 'heads', block, units, slices: [], reshapes: [] });
+const group = (units: number, block: number): DependencyGroup => ({
+  id: `block${block}.heads`,
+  kind: 'heads',
+  block,
+  units,
+  slices: [],
+  reshapes: [],
+});
 
 describe('planPruning', () => {
   it('rejects ratios outside [0, 1) and bad round-to', async () => {
     const { model } = await loadFixture('timm-vit-op17');
     const vit = discoverVit(model);
-    for (const ratio of [1, 1.5, -0.1, Number.NaN]) expect(await codeOf(planPruning(model, vit, { ratio }))).toBe('INVALID_ARGUMENT');
+    for (const ratio of [1, 1.5, -0.1, Number.NaN])
+      expect(await codeOf(planPruning(model, vit, { ratio }))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(planPruning(model, vit, { ratio: 0.2, roundTo: 0 }))).toBe('INVALID_ARGUMENT');
     expect(await codeOf(planPruning(model, vit, { ratio: 0.2, method: 'taylor' }))).toBe('INVALID_ARGUMENT');
   });
@@ -49,7 +57,9 @@ describe('planPruning', () => {
     const { model } = await loadFixture('timm-vit-op17');
     const ac = new AbortController();
     ac.abort();
-    expect(await codeOf(planPruning(model, discoverVit(model), { ratio: 0.3 }, { signal: ac.signal }))).toBe('CANCELLED');
+    expect(await codeOf(planPruning(model, discoverVit(model), { ratio: 0.3 }, { signal: ac.signal }))).toBe(
+      'CANCELLED',
+    );
   });
 
   it('is deterministic for random with a seed and differs across seeds', async () => {
@@ -74,13 +84,19 @@ describe('selection', () => {
   it('uniform removes the lowest scores of each group', () => {
     const g = [group(4, 0), group(4, 1)];
     const r = selectUniform(g, [Float64Array.from([3, 1, 2, 4]), Float64Array.from([1, 2, 3, 0])], 0.5, 1);
-    expect(r).toEqual([[1, 2], [0, 3]]);
+    expect(r).toEqual([
+      [1, 2],
+      [0, 3],
+    ]);
   });
 
   it('global ranking never empties a block', () => {
     const g = [group(3, 0), group(3, 1)];
     const r = selectGlobal(g, [Float64Array.from([0.1, 0.2, 0.3]), Float64Array.from([5, 6, 7])], 0.8, 1);
     // Budget is 4 units; block 0 keeps its best head, so block 1 loses two.
-    expect(r).toEqual([[0, 1], [0, 1]]);
+    expect(r).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
   });
 });

@@ -6,9 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import { createSession, ort } from '../../../src/main/engine/onnx/session.js';
 import {
-  TensorStats, entropyThreshold, percentileFromTail, percentileThreshold, rangeOf, tailSize,
+  TensorStats,
+  entropyThreshold,
+  percentileFromTail,
+  percentileThreshold,
+  rangeOf,
+  tailSize,
 } from '../../../src/main/engine/quantize/calibrators.js';
-import { calibrationModel, collectStats, normalGenerator, randomSource } from '../../../src/main/engine/quantize/calibration.js';
+import {
+  calibrationModel,
+  collectStats,
+  normalGenerator,
+  randomSource,
+} from '../../../src/main/engine/quantize/calibration.js';
 import { probeTensorTypes } from '../../../src/main/engine/quantize/model-utils.js';
 import { profileOf } from '../../../src/main/engine/quantize/profiles.js';
 import { staticConfigFor } from '../../../src/main/engine/quantize/quantize.js';
@@ -114,7 +124,9 @@ describe('exact percentile from the largest values', () => {
   it('in-graph reductions (ReduceMin/Max, Abs+TopK) agree with whole-tensor statistics', async () => {
     const f = await loadFixture('timm-vit-op17');
     const types = await probeTensorTypes(f.model);
-    const tensors = planTensors(planStatic(f.model, types, staticConfigFor(profileOf('cpu'), { mode: 'int8-static' }))).slice(0, 6);
+    const tensors = planTensors(
+      planStatic(f.model, types, staticConfigFor(profileOf('cpu'), { mode: 'int8-static' })),
+    ).slice(0, 6);
     const source = randomSource([3, 224, 224], 6, 4, 4); // batches of 4 and 2
     const full = await collectStats(f.model, tensors, source, { kind: 'histogram' });
     const tail = await collectStats(f.model, tensors, source, { kind: 'tail', percentile: 99.9 });

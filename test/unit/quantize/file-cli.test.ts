@@ -39,7 +39,9 @@ describe('bad input', () => {
   it('an fp16 model → QUANT_ALREADY_QUANTIZED', async () => {
     const out = join(dir, 'half.onnx');
     await quantizeFile(fixture('timm-vit-op17'), out, { mode: 'fp16' });
-    await expect(quantizeFile(out, join(dir, 'half2.onnx'), { mode: 'fp16' })).rejects.toMatchObject({ code: 'QUANT_ALREADY_QUANTIZED' });
+    await expect(quantizeFile(out, join(dir, 'half2.onnx'), { mode: 'fp16' })).rejects.toMatchObject({
+      code: 'QUANT_ALREADY_QUANTIZED',
+    });
   });
 
   it('an empty calibration folder → DATASET_INVALID; class folders without images → DATASET_EMPTY', async () => {
@@ -52,7 +54,9 @@ describe('bad input', () => {
   });
 
   it('int8-static without calibration data → INVALID_ARGUMENT', async () => {
-    await expect(quantizeFile(DEMO_MODEL, join(dir, 'x.onnx'), { mode: 'int8-static' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(quantizeFile(DEMO_MODEL, join(dir, 'x.onnx'), { mode: 'int8-static' })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
   });
 });
 
@@ -89,7 +93,19 @@ describe('pqv quantize', () => {
   it('--json reports sizes, params and the per-layer sensitivity table', async () => {
     const out = join(dir, 'cli-static.onnx');
     const { code, stdout } = await cli([
-      'quantize', DEMO_MODEL, '-o', out, '--mode', 'int8-static', '--calib', DEMO_CALIB, '--samples', '8', '--keep-float', '2', '--json',
+      'quantize',
+      DEMO_MODEL,
+      '-o',
+      out,
+      '--mode',
+      'int8-static',
+      '--calib',
+      DEMO_CALIB,
+      '--samples',
+      '8',
+      '--keep-float',
+      '2',
+      '--json',
     ]);
     expect(code).toBe(0);
     const r = JSON.parse(stdout) as QuantizeReport;
@@ -105,7 +121,17 @@ describe('pqv quantize', () => {
   });
 
   it('errors are coded JSON with exit code 2', async () => {
-    const { code, stdout } = await cli(['quantize', DEMO_MODEL, '-o', join(dir, 'y.onnx'), '--mode', 'fp16', '--backend', 'nnapi', '--json']);
+    const { code, stdout } = await cli([
+      'quantize',
+      DEMO_MODEL,
+      '-o',
+      join(dir, 'y.onnx'),
+      '--mode',
+      'fp16',
+      '--backend',
+      'nnapi',
+      '--json',
+    ]);
     expect(code).toBe(2);
     expect(JSON.parse(stdout).error.code).toBe('BACKEND_UNSUPPORTED');
   });
@@ -114,7 +140,11 @@ describe('pqv quantize', () => {
     expect(parseKeepFloat('auto')).toBe('auto');
     expect(parseKeepFloat('3')).toBe(3);
     expect(parseKeepFloat('a, b')).toEqual(['a', 'b']);
-    const rows = [10, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40].map((db, i) => ({ id: `n${i}`, opType: 'MatMul', sqnrDb: db }));
+    const rows = [10, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40].map((db, i) => ({
+      id: `n${i}`,
+      opType: 'MatMul',
+      sqnrDb: db,
+    }));
     expect(pickKeepFloat(rows, 2)).toEqual(['n0', 'n1']);
     expect(pickKeepFloat(rows, 'auto')).toEqual(['n0']); // only n0 is > 6 dB below the median
   });

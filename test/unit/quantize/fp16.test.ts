@@ -23,7 +23,9 @@ function int64Constants(m: ModelProto): number {
   const g = m.graph;
   if (!g) return 0;
   const inits = g.initializer.filter((t) => t.dataType === DataType.INT64).length;
-  const consts = g.node.filter((n) => n.opType === 'Constant' && n.attribute.some((a) => a.t?.dataType === DataType.INT64)).length;
+  const consts = g.node.filter(
+    (n) => n.opType === 'Constant' && n.attribute.some((a) => a.t?.dataType === DataType.INT64),
+  ).length;
   return inits + consts;
 }
 
@@ -57,7 +59,13 @@ describe('fp16 on the ViT fixtures', () => {
     const f = await loadFixture('timm-vit-op13');
     const big = f.input.map((v) => v * 400); // drives the residual stream to ViT-outlier magnitudes
     const pows = f.model.graph?.node.filter((n) => n.opType === 'Pow').map((n) => n.output[0] as string) ?? [];
-    const source = { id: 'outlier', count: 1, async *batches() { yield { data: big, dims: [1, 3, 224, 224] }; } };
+    const source = {
+      id: 'outlier',
+      count: 1,
+      async *batches() {
+        yield { data: big, dims: [1, 3, 224, 224] };
+      },
+    };
     const stats = await collectStats(f.model, pows, source, { kind: 'minmax' });
     const worst = Math.max(...[...stats.values()].map((s) => s.max));
     expect(worst).toBeGreaterThan(65504); // a float16 Pow would produce +Inf here
@@ -94,7 +102,13 @@ function tinyModel(nodes: ReturnType<typeof makeNode>[], inits: ReturnType<typeo
   return create(ModelProtoSchema, {
     irVersion: 8n,
     opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })],
-    graph: create(GraphProtoSchema, { name: 't', node: nodes, initializer: inits, input: [untypedShapeValueInfo('x', DataType.FLOAT)], output: [untypedShapeValueInfo('y', DataType.FLOAT)] }),
+    graph: create(GraphProtoSchema, {
+      name: 't',
+      node: nodes,
+      initializer: inits,
+      input: [untypedShapeValueInfo('x', DataType.FLOAT)],
+      output: [untypedShapeValueInfo('y', DataType.FLOAT)],
+    }),
   });
 }
 
@@ -111,15 +125,24 @@ describe('fp16 details', () => {
   });
 
   it('removes Cast pairs that return to the original float type', () => {
-    const m = tinyModel([
-      makeNode('Cast', ['x'], ['h'], { to: DataType.FLOAT16 }),
-      makeNode('Cast', ['h'], ['f'], { to: DataType.FLOAT }),
-      makeNode('Relu', ['f'], ['y']),
-    ], []);
+    const m = tinyModel(
+      [
+        makeNode('Cast', ['x'], ['h'], { to: DataType.FLOAT16 }),
+        makeNode('Cast', ['h'], ['f'], { to: DataType.FLOAT }),
+        makeNode('Relu', ['f'], ['y']),
+      ],
+      [],
+    );
     expect(removeRedundantCasts(m, (n) => (n === 'x' ? DataType.FLOAT : undefined))).toBe(1);
     expect(m.graph?.node[2]?.input[0]).toBe('x');
     // not when the source is an integer tensor (the Casts convert it)
-    const k = tinyModel([makeNode('Cast', ['x'], ['h'], { to: DataType.FLOAT16 }), makeNode('Cast', ['h'], ['y'], { to: DataType.FLOAT })], []);
+    const k = tinyModel(
+      [
+        makeNode('Cast', ['x'], ['h'], { to: DataType.FLOAT16 }),
+        makeNode('Cast', ['h'], ['y'], { to: DataType.FLOAT }),
+      ],
+      [],
+    );
     expect(removeRedundantCasts(k, () => DataType.INT64)).toBe(0);
   });
 

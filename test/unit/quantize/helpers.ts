@@ -12,7 +12,13 @@ export const DEMO_MODEL = join(import.meta.dirname, '../../../resources/demo/fmn
 export const DEMO_CALIB = join(import.meta.dirname, '../../../resources/demo/data/calib');
 
 export const FIXTURES = [
-  'timm-vit-op13', 'timm-vit-op14', 'timm-vit-op17', 'timm-deit-distilled-op17', 'hf-vit-op13', 'hf-vit-op17-static', 'mha-vit-op14',
+  'timm-vit-op13',
+  'timm-vit-op14',
+  'timm-vit-op17',
+  'timm-deit-distilled-op17',
+  'hf-vit-op13',
+  'hf-vit-op17-static',
+  'mha-vit-op14',
 ] as const;
 
 function readF32(path: string): Float32Array {
@@ -28,7 +34,12 @@ export interface Fixture {
 
 export async function loadFixture(name: string): Promise<Fixture> {
   const { model } = await loadModel(join(FIXTURE_DIR, `${name}.onnx`));
-  return { name, model, input: readF32(join(FIXTURE_DIR, `${name}.input.f32`)), logits: readF32(join(FIXTURE_DIR, `${name}.logits.f32`)) };
+  return {
+    name,
+    model,
+    input: readF32(join(FIXTURE_DIR, `${name}.input.f32`)),
+    logits: readF32(join(FIXTURE_DIR, `${name}.logits.f32`)),
+  };
 }
 
 /** First output of `model` for one input. */

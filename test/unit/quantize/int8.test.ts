@@ -45,11 +45,17 @@ describe('int8-dynamic on the demo', () => {
   it(`demo: SQNR ≥ ${DYNAMIC_MIN_DB} dB on test images and the same predictions on ≥ 95 % of them`, async () => {
     const { model } = await loadModel(DEMO_MODEL);
     const test: InputBatch[] = [];
-    for await (const b of (await datasetSource(DEMO_TEST, await resolvePreprocess(DEMO_MODEL, model), 32, 32)).batches()) test.push(b);
+    for await (const b of (
+      await datasetSource(DEMO_TEST, await resolvePreprocess(DEMO_MODEL, model), 32, 32)
+    ).batches())
+      test.push(b);
     const ref = await modelOutputs(model, test);
     const out = await modelOutputs((await quantizeModel(model, { mode: 'int8-dynamic' })).model, test);
     expect(sqnrDb(ref, out)).toBeGreaterThan(DYNAMIC_MIN_DB);
-    const argmax = (a: Float32Array, i: number) => { const s = a.subarray(i * 10, i * 10 + 10); return s.indexOf(Math.max(...s)); };
+    const argmax = (a: Float32Array, i: number) => {
+      const s = a.subarray(i * 10, i * 10 + 10);
+      return s.indexOf(Math.max(...s));
+    };
     let same = 0;
     for (let i = 0; i < 32; i++) if (argmax(ref, i) === argmax(out, i)) same++;
     expect(same).toBeGreaterThanOrEqual(31);
@@ -62,7 +68,12 @@ describe('int8-static (QDQ)', () => {
       const f = await loadFixture(name);
       // The post-norm mha export has one residual Add far more sensitive than the rest: mixed precision keeps it.
       const keepFloat = name.startsWith('mha') ? 1 : undefined;
-      const r = await quantizeModel(f.model, { mode: 'int8-static', calibration: noise(1), keepFloat, checkSamples: 4 });
+      const r = await quantizeModel(f.model, {
+        mode: 'int8-static',
+        calibration: noise(1),
+        keepFloat,
+        checkSamples: 4,
+      });
       const ops = opCounts(r.model);
       expect(ops.QuantizeLinear ?? 0).toBeGreaterThan(10);
       expect(ops.DequantizeLinear ?? 0).toBeGreaterThan(ops.QuantizeLinear ?? 0);
@@ -79,8 +90,18 @@ describe('int8-static (QDQ)', () => {
     const idx = new GraphIndex(g);
     const gemm = g.node.find((n) => n.opType === 'Gemm');
     const [xDq, wDq, bDq] = (gemm?.input ?? []).map((x) => idx.producer.get(x));
-    expect([xDq?.opType, wDq?.opType, bDq?.opType]).toEqual(['DequantizeLinear', 'DequantizeLinear', 'DequantizeLinear']);
-    const scale = (name: string | undefined) => readFloat32(idx.constantTensor(name ?? '') ?? (() => { throw new Error(`no ${name}`); })());
+    expect([xDq?.opType, wDq?.opType, bDq?.opType]).toEqual([
+      'DequantizeLinear',
+      'DequantizeLinear',
+      'DequantizeLinear',
+    ]);
+    const scale = (name: string | undefined) =>
+      readFloat32(
+        idx.constantTensor(name ?? '') ??
+          (() => {
+            throw new Error(`no ${name}`);
+          })(),
+      );
     const xs = scale(xDq?.input[1]);
     const ws = scale(wDq?.input[1]);
     const bs = scale(bDq?.input[1]);
@@ -88,7 +109,14 @@ describe('int8-static (QDQ)', () => {
     expect(Array.from(bs)).toEqual(Array.from(ws, (w) => Math.fround((xs[0] as number) * w)));
     expect(idx.constantTensor(bDq?.input[0] ?? '')?.dataType).toBe(DataType.INT32);
     expect(idx.constantTensor(wDq?.input[0] ?? '')?.dataType).toBe(DataType.INT8);
-    expect(readInts(idx.constantTensor(wDq?.input[2] ?? '') ?? (() => { throw new Error('zp'); })()).every((z) => z === 0)).toBe(true);
+    expect(
+      readInts(
+        idx.constantTensor(wDq?.input[2] ?? '') ??
+          (() => {
+            throw new Error('zp');
+          })(),
+      ).every((z) => z === 0),
+    ).toBe(true);
   });
 
   it(`demo: minmax, percentile and entropy all reach ≥ ${STATIC_DEMO_MIN_DB} dB on test images (calibrated on 32 images)`, async () => {
@@ -102,14 +130,26 @@ describe('int8-static (QDQ)', () => {
     const cache = join(dir, 'ranges.json');
     const dbs = new Map<string, number>();
     for (const method of ['minmax', 'percentile', 'entropy'] as const) {
-      const r = await quantizeModel(model, { mode: 'int8-static', calibration: calib, method, rangesCache: cache, check: false });
+      const r = await quantizeModel(model, {
+        mode: 'int8-static',
+        calibration: calib,
+        method,
+        rangesCache: cache,
+        check: false,
+      });
       expect(r.settings.rangesFromCache).toBe(false);
       const db = sqnrDb(ref, await modelOutputs(r.model, test));
       dbs.set(method, db);
       expect(db, method).toBeGreaterThan(STATIC_DEMO_MIN_DB);
     }
     // the cache now holds the entropy histograms: the same request reuses them and gives the same model
-    const again = await quantizeModel(model, { mode: 'int8-static', calibration: calib, method: 'entropy', rangesCache: cache, check: false });
+    const again = await quantizeModel(model, {
+      mode: 'int8-static',
+      calibration: calib,
+      method: 'entropy',
+      rangesCache: cache,
+      check: false,
+    });
     expect(again.settings.rangesFromCache).toBe(true);
     expect(sqnrDb(ref, await modelOutputs(again.model, test))).toBe(dbs.get('entropy'));
     expect(JSON.parse(await readFile(cache, 'utf8')).version).toBe(1);

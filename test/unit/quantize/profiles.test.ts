@@ -17,7 +17,12 @@ const calibration = randomSource([3, 224, 224], 4, 11, 4);
 
 function qTypes(r: QuantizeOutcome): { act: Set<number>; weight: Set<number> } {
   const g = r.model.graph;
-  const idx = new GraphIndex(g ?? (() => { throw new Error('no graph'); })());
+  const idx = new GraphIndex(
+    g ??
+      (() => {
+        throw new Error('no graph');
+      })(),
+  );
   const act = new Set<number>();
   const weight = new Set<number>();
   for (const n of g?.node ?? []) {
@@ -57,26 +62,43 @@ describe('each backend profile produces what the backend accepts', () => {
     expect([...t.act]).toEqual([DataType.UINT8]);
     expect([...t.weight]).toEqual([DataType.UINT8]);
     const g = r.model.graph;
-    const idx = new GraphIndex(g ?? (() => { throw new Error('no graph'); })());
+    const idx = new GraphIndex(
+      g ??
+        (() => {
+          throw new Error('no graph');
+        })(),
+    );
     for (const n of g?.node.filter((x) => x.opType === 'DequantizeLinear') ?? []) {
       const s = idx.constantTensor(n.input[1] ?? '');
       expect(s?.dims.length ?? 0).toBe(0); // per tensor
     }
     expect(opCounts(r.model).DynamicQuantizeLinear).toBeUndefined();
-    const dim0 = g?.input[0]?.type?.value.case === 'tensorType' ? g.input[0].type.value.value.shape?.dim[0]?.value : undefined;
+    const dim0 =
+      g?.input[0]?.type?.value.case === 'tensorType' ? g.input[0].type.value.value.shape?.dim[0]?.value : undefined;
     expect(dim0).toEqual({ case: 'dimValue', value: 1n });
   });
 
   it('qnn-htp with uint16 activations uses com.microsoft Q/DQ (accepted by ORT CPU) and symmetric int8 weights', async () => {
     const f = await loadFixture('timm-vit-op17');
-    const r = await quantizeModel(f.model, { mode: 'int8-static', backend: 'qnn-htp', activationType: 'uint16', calibration, checkSamples: 2 });
+    const r = await quantizeModel(f.model, {
+      mode: 'int8-static',
+      backend: 'qnn-htp',
+      activationType: 'uint16',
+      calibration,
+      checkSamples: 2,
+    });
     expect(r.violations).toEqual([]);
     const q = r.model.graph?.node.filter((n) => n.opType === 'QuantizeLinear') ?? [];
     expect(q.length).toBeGreaterThan(20);
     expect(q.every((n) => n.domain === 'com.microsoft')).toBe(true);
     expect(qTypes(r).act).toEqual(new Set([DataType.UINT16]));
     const g = r.model.graph;
-    const idx = new GraphIndex(g ?? (() => { throw new Error('no graph'); })());
+    const idx = new GraphIndex(
+      g ??
+        (() => {
+          throw new Error('no graph');
+        })(),
+    );
     for (const n of g?.node.filter((x) => x.opType === 'DequantizeLinear' && x.domain === '') ?? []) {
       const zp = idx.constantTensor(n.input[2] ?? '');
       if (zp && zp.dataType === DataType.INT8) expect(readInts(zp).every((z) => z === 0)).toBe(true);
@@ -108,12 +130,27 @@ describe('constraint checker flags models shaped for another backend', () => {
 
   it('refuses settings a backend cannot run with BACKEND_UNSUPPORTED', async () => {
     const f = await loadFixture('timm-vit-op17');
-    await expect(quantizeModel(f.model, { mode: 'fp16', backend: 'nnapi' })).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
-    await expect(quantizeModel(f.model, { mode: 'int8-static', backend: 'nnapi', perChannel: true, calibration })).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
-    await expect(quantizeModel(f.model, { mode: 'int8-static', backend: 'xnnpack', activationType: 'uint16', calibration })).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
+    await expect(quantizeModel(f.model, { mode: 'fp16', backend: 'nnapi' })).rejects.toMatchObject({
+      code: 'BACKEND_UNSUPPORTED',
+    });
+    await expect(
+      quantizeModel(f.model, { mode: 'int8-static', backend: 'nnapi', perChannel: true, calibration }),
+    ).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
+    await expect(
+      quantizeModel(f.model, { mode: 'int8-static', backend: 'xnnpack', activationType: 'uint16', calibration }),
+    ).rejects.toMatchObject({ code: 'BACKEND_UNSUPPORTED' });
   });
 });
 
 function nameOf(dt: number): QuantType {
-  return ({ [DataType.UINT8]: 'uint8', [DataType.INT8]: 'int8', [DataType.UINT16]: 'uint16', [DataType.INT16]: 'int16' } as Record<number, QuantType>)[dt] ?? 'uint8';
+  return (
+    (
+      {
+        [DataType.UINT8]: 'uint8',
+        [DataType.INT8]: 'int8',
+        [DataType.UINT16]: 'uint16',
+        [DataType.INT16]: 'int16',
+      } as Record<number, QuantType>
+    )[dt] ?? 'uint8'
+  );
 }

@@ -4,15 +4,32 @@
  */
 import { create } from '@bufbuild/protobuf';
 import {
-  GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TensorShapeProtoSchema, TensorShapeProto_DimensionSchema,
-  TypeProtoSchema, TypeProto_TensorSchema, ValueInfoProtoSchema, type ModelProto, type NodeProto, type TensorProto,
+  GraphProtoSchema,
+  ModelProtoSchema,
+  OperatorSetIdProtoSchema,
+  TensorShapeProtoSchema,
+  TensorShapeProto_DimensionSchema,
+  TypeProtoSchema,
+  TypeProto_TensorSchema,
+  ValueInfoProtoSchema,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
 } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { makeNode } from '../../../src/main/engine/onnx/graph.js';
 import { ort } from '../../../src/main/engine/onnx/session.js';
 import { makeFloat32Tensor, makeRawTensor } from '../../../src/main/engine/onnx/tensor.js';
 import {
-  computeQParams, dequantizeValue, encodeInts, onnxTypeOf, qRange, quantizeValue, quantizeWeight, roundHalfEven, sqnrDb,
+  computeQParams,
+  dequantizeValue,
+  encodeInts,
+  onnxTypeOf,
+  qRange,
+  quantizeValue,
+  quantizeWeight,
+  roundHalfEven,
+  sqnrDb,
 } from '../../../src/main/engine/quantize/qdq-math.js';
 import type { QuantType } from '../../../src/main/engine/quantize/types.js';
 import { serializeModel } from '../../../src/main/engine/onnx/model-io.js';
@@ -25,18 +42,33 @@ function vi(name: string, elem: number, dims: number[]) {
         case: 'tensorType',
         value: create(TypeProto_TensorSchema, {
           elemType: elem,
-          shape: create(TensorShapeProtoSchema, { dim: dims.map((d) => create(TensorShapeProto_DimensionSchema, { value: { case: 'dimValue', value: BigInt(d) } })) }),
+          shape: create(TensorShapeProtoSchema, {
+            dim: dims.map((d) =>
+              create(TensorShapeProto_DimensionSchema, { value: { case: 'dimValue', value: BigInt(d) } }),
+            ),
+          }),
         }),
       },
     }),
   });
 }
 
-function oneNode(node: NodeProto, inits: TensorProto[], input: { name: string; elem: number; dims: number[] }, output: { name: string; elem: number; dims: number[] }): ModelProto {
+function oneNode(
+  node: NodeProto,
+  inits: TensorProto[],
+  input: { name: string; elem: number; dims: number[] },
+  output: { name: string; elem: number; dims: number[] },
+): ModelProto {
   return create(ModelProtoSchema, {
     irVersion: 8n,
     opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })],
-    graph: create(GraphProtoSchema, { name: 'g', node: [node], initializer: inits, input: [vi(input.name, input.elem, input.dims)], output: [vi(output.name, output.elem, output.dims)] }),
+    graph: create(GraphProtoSchema, {
+      name: 'g',
+      node: [node],
+      initializer: inits,
+      input: [vi(input.name, input.elem, input.dims)],
+      output: [vi(output.name, output.elem, output.dims)],
+    }),
   });
 }
 
@@ -54,13 +86,18 @@ const XS = [-300, -128.5, -3.5, -2.5, -1.5, -0.5, -0.49, 0, 0.5, 1.5, 2.5, 2.51,
 
 describe('rounding and saturation', () => {
   it('rounds half to even', () => {
-    expect([0.5, 1.5, 2.5, 3.5, -0.5, -1.5, -2.5, 2.4999, 2.5001].map(roundHalfEven)).toEqual([0, 2, 2, 4, -0, -2, -2, 2, 3]);
+    expect([0.5, 1.5, 2.5, 3.5, -0.5, -1.5, -2.5, 2.4999, 2.5001].map(roundHalfEven)).toEqual([
+      0, 2, 2, 4, -0, -2, -2, 2, 3,
+    ]);
   });
 
   for (const type of ['uint8', 'int8', 'uint16', 'int16'] as QuantType[]) {
     it(`quantizeValue follows the spec formula for ${type}`, () => {
       const { qmin, qmax } = qRange(type);
-      for (const p of [{ scale: 1, zeroPoint: type.startsWith('u') ? 10 : -3 }, { scale: 0.37, zeroPoint: type.startsWith('u') ? 128 : 0 }]) {
+      for (const p of [
+        { scale: 1, zeroPoint: type.startsWith('u') ? 10 : -3 },
+        { scale: 0.37, zeroPoint: type.startsWith('u') ? 128 : 0 },
+      ]) {
         for (const x of XS) expect(quantizeValue(x, p, type)).toBe(specQuantize(x, p.scale, p.zeroPoint, qmin, qmax));
       }
     });
@@ -112,11 +149,19 @@ describe('scale and zero point', () => {
 
 describe('agreement with ONNX Runtime', () => {
   const xs = Float32Array.from(XS.map((x) => x * 0.37));
-  for (const [type, zp] of [['uint8', 37], ['int8', -5]] as Array<[QuantType, number]>) {
+  for (const [type, zp] of [
+    ['uint8', 37],
+    ['int8', -5],
+  ] as Array<[QuantType, number]>) {
     it(`QuantizeLinear (${type}) matches ORT element for element`, async () => {
       const scale = 0.37;
       const node = makeNode('QuantizeLinear', ['x', 's', 'z'], ['y']);
-      const m = oneNode(node, [makeFloat32Tensor('s', [], [scale]), makeRawTensor('z', onnxTypeOf(type), [], encodeInts([zp], type))], { name: 'x', elem: 1, dims: [xs.length] }, { name: 'y', elem: onnxTypeOf(type), dims: [xs.length] });
+      const m = oneNode(
+        node,
+        [makeFloat32Tensor('s', [], [scale]), makeRawTensor('z', onnxTypeOf(type), [], encodeInts([zp], type))],
+        { name: 'x', elem: 1, dims: [xs.length] },
+        { name: 'y', elem: onnxTypeOf(type), dims: [xs.length] },
+      );
       const session = await ort.InferenceSession.create(serializeModel(m));
       const out = await session.run({ x: new ort.Tensor('float32', xs, [xs.length]) });
       const got = Array.from(out.y?.data as ArrayLike<number>);
@@ -126,21 +171,33 @@ describe('agreement with ONNX Runtime', () => {
   }
 
   it('per-axis DequantizeLinear of int8 weights matches ORT', async () => {
-    const w = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.7) * (i % 3 + 1));
+    const w = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i * 1.7) * ((i % 3) + 1));
     const q = quantizeWeight(w, [4, 3], 'int8', true, 1);
     const node = makeNode('DequantizeLinear', ['q', 's', 'z'], ['y'], { axis: 1 });
     const m = oneNode(
       node,
-      [makeFloat32Tensor('s', [3], q.params.map((p) => p.scale)), makeRawTensor('z', onnxTypeOf('int8'), [3], encodeInts([0, 0, 0], 'int8'))],
+      [
+        makeFloat32Tensor(
+          's',
+          [3],
+          q.params.map((p) => p.scale),
+        ),
+        makeRawTensor('z', onnxTypeOf('int8'), [3], encodeInts([0, 0, 0], 'int8')),
+      ],
       { name: 'q', elem: onnxTypeOf('int8'), dims: [4, 3] },
       { name: 'y', elem: 1, dims: [4, 3] },
     );
     const session = await ort.InferenceSession.create(serializeModel(m));
     const out = await session.run({ q: new ort.Tensor('int8', Int8Array.from(q.values), [4, 3]) });
     const got = Array.from(out.y?.data as Float32Array);
-    const mine = Array.from(q.values, (v, i) => dequantizeValue(v, q.params[i % 3] as { scale: number; zeroPoint: number }));
+    const mine = Array.from(q.values, (v, i) =>
+      dequantizeValue(v, q.params[i % 3] as { scale: number; zeroPoint: number }),
+    );
     expect(mine).toEqual(got);
     // and the round trip stays within half a step of the original
-    for (let i = 0; i < w.length; i++) expect(Math.abs((got[i] as number) - (w[i] as number))).toBeLessThanOrEqual((q.params[i % 3]?.scale ?? 0) / 2 + 1e-7);
+    for (let i = 0; i < w.length; i++)
+      expect(Math.abs((got[i] as number) - (w[i] as number))).toBeLessThanOrEqual(
+        (q.params[i % 3]?.scale ?? 0) / 2 + 1e-7,
+      );
   });
 });

@@ -46,7 +46,12 @@ describe('layer sensitivity', () => {
     expect(mixed.sensitivity?.slice(0, 2).map((s) => s.node)).toEqual(mixed.keptFloat);
     expect(mixed.quantizedNodes).toBe(all.quantizedNodes - 2);
     expect(mixed.outputSqnrDb ?? 0).toBeGreaterThan((all.outputSqnrDb ?? 0) + 3);
-    const byName = await quantizeModel(f.model, { mode: 'int8-static', calibration, keepFloat: mixed.keptFloat, checkSamples: 4 });
+    const byName = await quantizeModel(f.model, {
+      mode: 'int8-static',
+      calibration,
+      keepFloat: mixed.keptFloat,
+      checkSamples: 4,
+    });
     expect(byName.outputSqnrDb).toBeCloseTo(mixed.outputSqnrDb ?? 0, 6);
   });
 });

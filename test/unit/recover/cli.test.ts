@@ -21,7 +21,9 @@ interface Result {
 
 function pqv(...args: string[]): Promise<Result> {
   return new Promise((res) => {
-    const p = spawn(process.execPath, [resolve('bin/pqv.mjs'), ...args], { env: { ...process.env, PQV_HOME: join(tmp, 'home') } });
+    const p = spawn(process.execPath, [resolve('bin/pqv.mjs'), ...args], {
+      env: { ...process.env, PQV_HOME: join(tmp, 'home') },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -30,7 +32,12 @@ function pqv(...args: string[]): Promise<Result> {
   });
 }
 
-interface Stats { kl: number; top1: number; agreement: number; images: number }
+interface Stats {
+  kl: number;
+  top1: number;
+  agreement: number;
+  images: number;
+}
 
 describe('pqv recover', () => {
   it('reconstructs and distils a pruned model and reports the held-out KL before and after', async () => {
@@ -38,16 +45,50 @@ describe('pqv recover', () => {
     const p = await pqv('prune', demo, '-o', pruned, '--target', 'mlp', '--ratio', '0.3', '--json');
     expect(p.code).toBe(0);
     const out = join(tmp, 'out', 'recovered.onnx');
-    const r = await pqv('recover', pruned, '--teacher', demo, '-o', out, '--data', calib, '--samples', '24', '--method', 'both', '--layers', 'pruned', '--steps', '2', '--lr', '1e-5', '--val', test, '--val-samples', '40', '--json');
+    const r = await pqv(
+      'recover',
+      pruned,
+      '--teacher',
+      demo,
+      '-o',
+      out,
+      '--data',
+      calib,
+      '--samples',
+      '24',
+      '--method',
+      'both',
+      '--layers',
+      'pruned',
+      '--steps',
+      '2',
+      '--lr',
+      '1e-5',
+      '--val',
+      test,
+      '--val-samples',
+      '40',
+      '--json',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as {
-      output: string; method: string; calibrationImages: number; evaluatedOn: { source: string; images: number };
-      before: Stats; afterReconstruct: Stats; after: Stats;
+      output: string;
+      method: string;
+      calibrationImages: number;
+      evaluatedOn: { source: string; images: number };
+      before: Stats;
+      afterReconstruct: Stats;
+      after: Stats;
       reconstruction: { layers: Array<{ role: string; errorBefore: number; errorAfter: number; skipped?: string }> };
       distillation: { steps: number; losses: number[] };
     };
-    expect(report).toMatchObject({ output: out, method: 'both', calibrationImages: 24, evaluatedOn: { source: 'validation', images: 40 } });
+    expect(report).toMatchObject({
+      output: out,
+      method: 'both',
+      calibrationImages: 24,
+      evaluatedOn: { source: 'validation', images: 40 },
+    });
     expect(existsSync(out)).toBe(true);
     expect(existsSync(join(tmp, 'out', 'recovered.preprocess.json'))).toBe(true);
     const fitted = report.reconstruction.layers.filter((l) => !l.skipped);
@@ -62,10 +103,32 @@ describe('pqv recover', () => {
   });
 
   it('rejects an unknown method and a missing teacher with coded errors', async () => {
-    const m = await pqv('recover', demo, '--teacher', demo, '-o', join(tmp, 'x.onnx'), '--data', calib, '--method', 'magic', '--json');
+    const m = await pqv(
+      'recover',
+      demo,
+      '--teacher',
+      demo,
+      '-o',
+      join(tmp, 'x.onnx'),
+      '--data',
+      calib,
+      '--method',
+      'magic',
+      '--json',
+    );
     expect(m.code).toBe(2);
     expect(JSON.parse(m.stdout)).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
-    const t = await pqv('recover', demo, '--teacher', join(tmp, 'missing.onnx'), '-o', join(tmp, 'x.onnx'), '--data', calib, '--json');
+    const t = await pqv(
+      'recover',
+      demo,
+      '--teacher',
+      join(tmp, 'missing.onnx'),
+      '-o',
+      join(tmp, 'x.onnx'),
+      '--data',
+      calib,
+      '--json',
+    );
     expect(t.code).toBe(2);
     expect(JSON.parse(t.stdout)).toMatchObject({ error: { code: 'FILE_NOT_FOUND' } });
   });

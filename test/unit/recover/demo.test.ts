@@ -65,7 +65,12 @@ describe('recovery on the pruned demo model', () => {
 
   it('a few distillation steps lower the held-out KL to the teacher', async () => {
     const teacherCalib = await logitsOf(original, calib, 40);
-    const r = await distillModel(pruned, teacherCalib.data, teacherCalib.classes, calib, { steps: 6, batchSize: 20, lr: 3e-4, warmupSteps: 0 });
+    const r = await distillModel(pruned, teacherCalib.data, teacherCalib.classes, calib, {
+      steps: 6,
+      batchSize: 20,
+      lr: 3e-4,
+      warmupSteps: 0,
+    });
     expect(r.losses).toHaveLength(6);
     const klBefore = (await statsOf(pruned, heldOut, teacherHeldOut)).kl;
     const klAfter = (await statsOf(r.model, heldOut, teacherHeldOut)).kl;
@@ -78,15 +83,24 @@ describe('recovery on the pruned demo model', () => {
     const teacherCalib = await logitsOf(original, calib, 40);
     const abort = new AbortController();
     const stages: string[] = [];
-    const run = distillModel(pruned, teacherCalib.data, teacherCalib.classes, calib, { steps: 50, batchSize: 8 }, {
-      signal: abort.signal,
-      onProgress: (e) => {
-        stages.push(`${e.stage}:${e.done}`);
-        if (e.done === 2) abort.abort();
+    const run = distillModel(
+      pruned,
+      teacherCalib.data,
+      teacherCalib.classes,
+      calib,
+      { steps: 50, batchSize: 8 },
+      {
+        signal: abort.signal,
+        onProgress: (e) => {
+          stages.push(`${e.stage}:${e.done}`);
+          if (e.done === 2) abort.abort();
+        },
       },
-    });
+    );
     await expect(run).rejects.toBeInstanceOf(CancelledError);
     expect(stages).toEqual(['distill:0', 'distill:1', 'distill:2']);
-    await expect(reconstructModel(pruned, original, calib, {}, { signal: abort.signal })).rejects.toBeInstanceOf(CancelledError);
+    await expect(reconstructModel(pruned, original, calib, {}, { signal: abort.signal })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
   });
 });

@@ -68,7 +68,16 @@ describe('ridge statistics', () => {
       for (let i = 0; i < n; i++) sx[i] = (sx[i] as number) + (x[r * n + i] as number);
       for (let j = 0; j < m; j++) sy[j] = (sy[j] as number) + (y[r * m + j] as number);
     }
-    return { inDim: n, outDim: m, rows, xx: matmul(xt, x, n, rows, n), xy: matmul(xt, y, n, rows, m), sx, sy, yy: y.reduce((a, v) => a + v * v, 0) };
+    return {
+      inDim: n,
+      outDim: m,
+      rows,
+      xx: matmul(xt, x, n, rows, n),
+      xy: matmul(xt, y, n, rows, m),
+      sx,
+      sy,
+      yy: y.reduce((a, v) => a + v * v, 0),
+    };
   }
 
   it('recovers weights and bias of an exactly linear map, and sseOf matches a direct computation', () => {
@@ -79,7 +88,8 @@ describe('ridge statistics', () => {
     const w = seq(n * m, 5);
     const b = Float64Array.from([0.5, -1, 2]);
     const y = matmul(x, w, rows, n, m);
-    for (let r = 0; r < rows; r++) for (let j = 0; j < m; j++) y[r * m + j] = (y[r * m + j] as number) + (b[j] as number);
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < m; j++) y[r * m + j] = (y[r * m + j] as number) + (b[j] as number);
     const s = statsOf(x, y, rows, n, m);
     const sol = solveRidge(s, 1e-12, true);
     sol.w.forEach((v, i) => expect(v).toBeCloseTo(w[i] as number, 8));
@@ -89,7 +99,9 @@ describe('ridge statistics', () => {
     const w2 = sol.w.map((v, i) => v + 0.01 * (i % 3));
     const pred = matmul(x, w2, rows, n, m);
     let direct = 0;
-    for (let r = 0; r < rows; r++) for (let j = 0; j < m; j++) direct += ((pred[r * m + j] as number) + (b[j] as number) - (y[r * m + j] as number)) ** 2;
+    for (let r = 0; r < rows; r++)
+      for (let j = 0; j < m; j++)
+        direct += ((pred[r * m + j] as number) + (b[j] as number) - (y[r * m + j] as number)) ** 2;
     expect(sseOf(s, w2, b)).toBeCloseTo(direct, 8);
   });
 
@@ -108,7 +120,8 @@ describe('optimizer', () => {
     const p = Float32Array.from([3, -2, 1]);
     const target = [1, 1, -1];
     const adam = new Adam(new Map([['p', p]]));
-    for (let t = 0; t < 500; t++) adam.step(new Map([['p', Float32Array.from(p, (v, i) => 2 * (v - (target[i] as number)))]]), 0.05);
+    for (let t = 0; t < 500; t++)
+      adam.step(new Map([['p', Float32Array.from(p, (v, i) => 2 * (v - (target[i] as number)))]]), 0.05);
     p.forEach((v, i) => expect(v).toBeCloseTo(target[i] as number, 2));
     expect(adam.steps).toBe(500);
   });
@@ -116,8 +129,20 @@ describe('optimizer', () => {
   it('AdamW decays only the selected parameters', () => {
     const a = Float32Array.from([1]);
     const b = Float32Array.from([1]);
-    const adam = new Adam(new Map([['a', a], ['b', b]]), { weightDecay: 0.5, decay: (n) => n === 'a' });
-    adam.step(new Map([['a', new Float32Array(1)], ['b', new Float32Array(1)]]), 0.1);
+    const adam = new Adam(
+      new Map([
+        ['a', a],
+        ['b', b],
+      ]),
+      { weightDecay: 0.5, decay: (n) => n === 'a' },
+    );
+    adam.step(
+      new Map([
+        ['a', new Float32Array(1)],
+        ['b', new Float32Array(1)],
+      ]),
+      0.1,
+    );
     expect(a[0]).toBeCloseTo(0.95, 6);
     expect(b[0]).toBe(1);
   });
@@ -132,25 +157,54 @@ describe('optimizer', () => {
 });
 
 describe('GramAccumulator', () => {
-  it.each(['float32', 'float64'] as const)('accumulates XᵀX, XᵀY[cols], sums and Σy² over batches (%s)', async (precision) => {
-    const cols = [4, 0, 2];
-    const acc = await GramAccumulator.create(4, cols, precision);
-    const xs = [seq(2 * 3 * 4, 21), seq(1 * 3 * 4, 22)];
-    const ys = [seq(2 * 3 * 5, 23), seq(1 * 3 * 5, 24)];
-    await acc.add(Float32Array.from(xs[0] as Float64Array), [2, 3, 4], Float32Array.from(ys[0] as Float64Array), [2, 3, 5]);
-    await acc.add(Float32Array.from(xs[1] as Float64Array), [1, 3, 4], Float32Array.from(ys[1] as Float64Array), [1, 3, 5]);
-    await acc.release();
-    // Direct computation over the 9 rows.
-    const x = Float64Array.from([...(xs[0] as Float64Array), ...(xs[1] as Float64Array)].map((v) => Math.fround(v)));
-    const yAll = Float64Array.from([...(ys[0] as Float64Array), ...(ys[1] as Float64Array)].map((v) => Math.fround(v)));
-    const y = Float64Array.from({ length: 9 * 3 }, (_, k) => yAll[Math.floor(k / 3) * 5 + (cols[k % 3] as number)] as number);
-    const xt = transpose(x, 9, 4);
-    const s = acc.stats;
-    expect(s.rows).toBe(9);
-    matmul(xt, x, 4, 9, 4).forEach((v, i) => expect(s.xx[i]).toBeCloseTo(v, 5));
-    matmul(xt, y, 4, 9, 3).forEach((v, i) => expect(s.xy[i]).toBeCloseTo(v, 5));
-    for (let i = 0; i < 4; i++) expect(s.sx[i]).toBeCloseTo(Array.from({ length: 9 }, (_, r) => x[r * 4 + i] as number).reduce((a, b) => a + b, 0), 5);
-    for (let j = 0; j < 3; j++) expect(s.sy[j]).toBeCloseTo(Array.from({ length: 9 }, (_, r) => y[r * 3 + j] as number).reduce((a, b) => a + b, 0), 5);
-    expect(s.yy).toBeCloseTo(y.reduce((a, v) => a + v * v, 0), 4);
-  });
+  it.each(['float32', 'float64'] as const)(
+    'accumulates XᵀX, XᵀY[cols], sums and Σy² over batches (%s)',
+    async (precision) => {
+      const cols = [4, 0, 2];
+      const acc = await GramAccumulator.create(4, cols, precision);
+      const xs = [seq(2 * 3 * 4, 21), seq(1 * 3 * 4, 22)];
+      const ys = [seq(2 * 3 * 5, 23), seq(1 * 3 * 5, 24)];
+      await acc.add(
+        Float32Array.from(xs[0] as Float64Array),
+        [2, 3, 4],
+        Float32Array.from(ys[0] as Float64Array),
+        [2, 3, 5],
+      );
+      await acc.add(
+        Float32Array.from(xs[1] as Float64Array),
+        [1, 3, 4],
+        Float32Array.from(ys[1] as Float64Array),
+        [1, 3, 5],
+      );
+      await acc.release();
+      // Direct computation over the 9 rows.
+      const x = Float64Array.from([...(xs[0] as Float64Array), ...(xs[1] as Float64Array)].map((v) => Math.fround(v)));
+      const yAll = Float64Array.from(
+        [...(ys[0] as Float64Array), ...(ys[1] as Float64Array)].map((v) => Math.fround(v)),
+      );
+      const y = Float64Array.from(
+        { length: 9 * 3 },
+        (_, k) => yAll[Math.floor(k / 3) * 5 + (cols[k % 3] as number)] as number,
+      );
+      const xt = transpose(x, 9, 4);
+      const s = acc.stats;
+      expect(s.rows).toBe(9);
+      matmul(xt, x, 4, 9, 4).forEach((v, i) => expect(s.xx[i]).toBeCloseTo(v, 5));
+      matmul(xt, y, 4, 9, 3).forEach((v, i) => expect(s.xy[i]).toBeCloseTo(v, 5));
+      for (let i = 0; i < 4; i++)
+        expect(s.sx[i]).toBeCloseTo(
+          Array.from({ length: 9 }, (_, r) => x[r * 4 + i] as number).reduce((a, b) => a + b, 0),
+          5,
+        );
+      for (let j = 0; j < 3; j++)
+        expect(s.sy[j]).toBeCloseTo(
+          Array.from({ length: 9 }, (_, r) => y[r * 3 + j] as number).reduce((a, b) => a + b, 0),
+          5,
+        );
+      expect(s.yy).toBeCloseTo(
+        y.reduce((a, v) => a + v * v, 0),
+        4,
+      );
+    },
+  );
 });

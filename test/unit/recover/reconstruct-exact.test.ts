@@ -31,7 +31,10 @@ function randomImages(count: number, seed: number): ImageSet {
   return { data, sampleDims: [3, 224, 224], labels: Array.from({ length: count }, (_, i) => i % 10), count };
 }
 
-interface Checked { ref: LinearRef; gamma?: string }
+interface Checked {
+  ref: LinearRef;
+  gamma?: string;
+}
 
 /** Linear layers with the LayerNorm γ feeding them (if any). */
 function linears(model: ModelProto): Checked[] {
@@ -66,7 +69,10 @@ function offNullspace(after: Float32Array, before: Float32Array, gamma: Float32A
 function relDiff(a: Float32Array, b: Float32Array): number {
   let num = 0;
   let den = 0;
-  for (let i = 0; i < a.length; i++) { num += ((a[i] as number) - (b[i] as number)) ** 2; den += (b[i] as number) ** 2; }
+  for (let i = 0; i < a.length; i++) {
+    num += ((a[i] as number) - (b[i] as number)) ** 2;
+    den += (b[i] as number) ** 2;
+  }
   return Math.sqrt(num / Math.max(den, 1e-30));
 }
 
@@ -90,12 +96,17 @@ describe('reconstructModel (nothing pruned)', () => {
     for (const n of names) {
       const v = initializerValues(noisy, n);
       const t = initializerTensor(noisy, n);
-      setFloat32(t, t.dims.map(Number), Float32Array.from(v, (x) => {
-        s = (s * 1103515245 + 12345) % 2147483648;
-        return x + 0.3 * Math.abs(x) * ((s / 2147483648) * 2 - 1) + 0.01;
-      }));
+      setFloat32(
+        t,
+        t.dims.map(Number),
+        Float32Array.from(v, (x) => {
+          s = (s * 1103515245 + 12345) % 2147483648;
+          return x + 0.3 * Math.abs(x) * ((s / 2147483648) * 2 - 1) + 0.01;
+        }),
+      );
     }
-    for (const n of names) expect(relDiff(initializerValues(noisy, n), initializerValues(model, n))).toBeGreaterThan(0.05);
+    for (const n of names)
+      expect(relDiff(initializerValues(noisy, n), initializerValues(model, n))).toBeGreaterThan(0.05);
     const fixed = await reconstructModel(noisy, model, images, { layers: 'all', alpha: 1e-10, precision: 'float64' });
     expect(fixed.layers.every((l) => l.skipped === undefined)).toBe(true);
     for (const l of fixed.layers) {
@@ -104,9 +115,20 @@ describe('reconstructModel (nothing pruned)', () => {
     }
     for (const { ref, gamma } of layers) {
       const w = ref.weight.initializer;
-      if (gamma) expect(offNullspace(initializerValues(fixed.model, w), initializerValues(model, w), initializerValues(model, gamma), ref)).toBeLessThan(1e-3);
+      if (gamma)
+        expect(
+          offNullspace(
+            initializerValues(fixed.model, w),
+            initializerValues(model, w),
+            initializerValues(model, gamma),
+            ref,
+          ),
+        ).toBeLessThan(1e-3);
       else expect(relDiff(initializerValues(fixed.model, w), initializerValues(model, w))).toBeLessThan(1e-3);
-      if (ref.bias && !gamma) expect(relDiff(initializerValues(fixed.model, ref.bias.initializer), initializerValues(model, ref.bias.initializer))).toBeLessThan(1e-3);
+      if (ref.bias && !gamma)
+        expect(
+          relDiff(initializerValues(fixed.model, ref.bias.initializer), initializerValues(model, ref.bias.initializer)),
+        ).toBeLessThan(1e-3);
     }
     expect(maxAbsDiff((await logitsOf(fixed.model, images, 24)).data, ref.data)).toBeLessThan(1e-3);
   });
@@ -124,7 +146,8 @@ describe('reconstructModel on other export styles', () => {
     const r = await reconstructModel(pruned, model, images, { layers: 'all' });
     expect(r.layers.filter((l) => l.skipped && l.skipped !== 'no improvement')).toEqual([]);
     const teacher = await logitsOf(model, images, batch);
-    const kl = async (m: ModelProto): Promise<number> => compareLogits((await logitsOf(m, images, batch)).data, teacher.data, images.labels, teacher.classes).kl;
+    const kl = async (m: ModelProto): Promise<number> =>
+      compareLogits((await logitsOf(m, images, batch)).data, teacher.data, images.labels, teacher.classes).kl;
     expect(await kl(r.model)).toBeLessThan((await kl(pruned)) / 5);
   });
 });

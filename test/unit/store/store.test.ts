@@ -21,10 +21,22 @@ function freshStore(): { store: ResultsStore; file: string } {
   return { store, file };
 }
 
-function child(file: string, mode: 'close' | 'kill', sha: string): { status: number | null; signal: string | null; out: { id: number; runs: string[] } | null } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve('test/unit/store/store-child.ts'), file, mode, sha], { encoding: 'utf8' });
+function child(
+  file: string,
+  mode: 'close' | 'kill',
+  sha: string,
+): { status: number | null; signal: string | null; out: { id: number; runs: string[] } | null } {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', resolve('test/unit/store/store-child.ts'), file, mode, sha],
+    { encoding: 'utf8' },
+  );
   const line = r.stdout.trim().split('\n').at(-1);
-  return { status: r.status, signal: r.signal, out: line ? (JSON.parse(line) as { id: number; runs: string[] }) : null };
+  return {
+    status: r.status,
+    signal: r.signal,
+    out: line ? (JSON.parse(line) as { id: number; runs: string[] }) : null,
+  };
 }
 
 describe('paths', () => {
@@ -33,8 +45,15 @@ describe('paths', () => {
     expect(pqvHome({ HOME: '/home/u', XDG_CONFIG_HOME: '/cfg' }, 'linux')).toBe('/cfg/pqv-studio');
     expect(pqvHome({ HOME: '/home/u' }, 'linux')).toBe('/home/u/.config/pqv-studio');
     expect(pqvHome({ HOME: '/Users/u' }, 'darwin')).toBe('/Users/u/Library/Application Support/pqv-studio');
-    expect(pqvHome({ HOME: 'C:\\Users\\u', APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')).toContain('pqv-studio');
-    expect([dbPath('/h'), uploadsDir('/h'), variantsDir('/h'), runnersDir('/h')]).toEqual(['/h/pqv.db', '/h/uploads', '/h/variants', '/h/runners']);
+    expect(pqvHome({ HOME: 'C:\\Users\\u', APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32')).toContain(
+      'pqv-studio',
+    );
+    expect([dbPath('/h'), uploadsDir('/h'), variantsDir('/h'), runnersDir('/h')]).toEqual([
+      '/h/pqv.db',
+      '/h/uploads',
+      '/h/variants',
+      '/h/runners',
+    ]);
   });
 });
 
@@ -95,7 +114,12 @@ describe('ResultsStore', () => {
 
   it('tracks sweep status and devices', () => {
     const { store } = freshStore();
-    expect(store.createSweep({ id: 's1', config: { a: 1 } })).toMatchObject({ id: 's1', status: 'pending', config: { a: 1 }, finishedAt: null });
+    expect(store.createSweep({ id: 's1', config: { a: 1 } })).toMatchObject({
+      id: 's1',
+      status: 'pending',
+      config: { a: 1 },
+      finishedAt: null,
+    });
     store.updateSweepStatus('s1', 'running');
     expect(store.getSweep('s1')?.finishedAt).toBeNull();
     store.updateSweepStatus('s1', 'done');

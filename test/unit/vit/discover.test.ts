@@ -1,6 +1,13 @@
 /** ViT structure discovery on every fixture style, the demo model and a non-ViT CNN. */
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TypeProtoSchema, ValueInfoProtoSchema, type ModelProto } from 'onnx-buf';
+import {
+  GraphProtoSchema,
+  ModelProtoSchema,
+  OperatorSetIdProtoSchema,
+  TypeProtoSchema,
+  ValueInfoProtoSchema,
+  type ModelProto,
+} from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { PqvError } from '../../../src/common/errors.js';
 import { loadModel } from '../../../src/main/engine/onnx/model-io.js';
@@ -64,7 +71,11 @@ describe('discoverVit', () => {
       input: [create(ValueInfoProtoSchema, { name: 'x', type: create(TypeProtoSchema, {}) })],
       output: [create(ValueInfoProtoSchema, { name: 'y', type: create(TypeProtoSchema, {}) })],
     });
-    const model: ModelProto = create(ModelProtoSchema, { irVersion: 8n, graph, opsetImport: [create(OperatorSetIdProtoSchema, { version: 17n })] });
+    const model: ModelProto = create(ModelProtoSchema, {
+      irVersion: 8n,
+      graph,
+      opsetImport: [create(OperatorSetIdProtoSchema, { version: 17n })],
+    });
     let err: unknown;
     try {
       discoverVit(model);

@@ -40,7 +40,10 @@ async function loadDeviceBench(): Promise<DeviceBench> {
     mod = {};
   }
   if (typeof mod.benchOnDevice !== 'function') {
-    throw new PqvError('BACKEND_UNSUPPORTED', 'On-device benchmarks are not available in this build. Use --device host.');
+    throw new PqvError(
+      'BACKEND_UNSUPPORTED',
+      'On-device benchmarks are not available in this build. Use --device host.',
+    );
   }
   return mod.benchOnDevice;
 }
@@ -51,10 +54,16 @@ function parseBackend(device: string, b: string | undefined): Backend {
     throw new PqvError('INVALID_ARGUMENT', `Unknown backend "${b}". Use one of: ${BACKENDS.join(', ')}.`);
   }
   if (device === 'host' && backend !== 'host' && backend !== 'cpu') {
-    throw new PqvError('BACKEND_UNSUPPORTED', `Backend ${backend} runs on phones only. On this computer use --backend host, or pass --device SERIAL.`);
+    throw new PqvError(
+      'BACKEND_UNSUPPORTED',
+      `Backend ${backend} runs on phones only. On this computer use --backend host, or pass --device SERIAL.`,
+    );
   }
   if (device !== 'host' && backend === 'host') {
-    throw new PqvError('INVALID_ARGUMENT', `Backend host means this computer; for device ${device} use cpu, xnnpack, nnapi, gpu or npu.`);
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      `Backend host means this computer; for device ${device} use cpu, xnnpack, nnapi, gpu or npu.`,
+    );
   }
   return backend;
 }
@@ -87,9 +96,12 @@ export function register(program: Command, ctx: CliContext): void {
         const startedAt = new Date().toISOString();
         let result: BenchResult;
         try {
-          result = flags.device === 'host'
-            ? await benchOnHost(summary.path, options, op)
-            : await (await loadDeviceBench())(flags.device, summary.path, backend, options, op);
+          result =
+            flags.device === 'host'
+              ? await benchOnHost(summary.path, options, op)
+              : await (
+                  await loadDeviceBench()
+                )(flags.device, summary.path, backend, options, op);
         } catch (e) {
           bars.stop();
           if (flags.store) record(summary, flags.device, backend, startedAt, { ok: false, error: e });
@@ -127,7 +139,13 @@ export function formatBench(r: BenchResult): string {
     ['Min / max', `${r.minMs.toFixed(3)} / ${r.maxMs.toFixed(3)} ms`],
     ['Peak memory', formatBytes(r.peakRssBytes)],
   ];
-  if (r.placement) rows.push(['Placement', Object.entries(r.placement).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ')]);
+  if (r.placement)
+    rows.push([
+      'Placement',
+      Object.entries(r.placement)
+        .map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`)
+        .join(', '),
+    ]);
   const w = Math.max(...rows.map((x) => x[0].length));
   return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`;
 }

@@ -24,10 +24,13 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 function describe(d: DeviceInfo): string {
   const f = d.facts;
-  const what = f ? `${f.manufacturer} ${f.model} · ${f.soc} · ${f.abis[0] ?? '?'}${f.sdk ? ` · Android ${f.androidVersion} (SDK ${f.sdk})` : ''}` : (d.model ?? '');
-  const extra = f && d.state === 'device'
-    ? ` · RAM ${f.ramBytes ? (f.ramBytes / 2 ** 30).toFixed(1) : '?'} GiB · battery ${f.batteryLevel ?? '?'}% ${f.batteryTempC ?? '?'}°C · thermal ${f.thermalStatus ?? '?'} · big cores ${f.bigCores.join(',')}`
-    : '';
+  const what = f
+    ? `${f.manufacturer} ${f.model} · ${f.soc} · ${f.abis[0] ?? '?'}${f.sdk ? ` · Android ${f.androidVersion} (SDK ${f.sdk})` : ''}`
+    : (d.model ?? '');
+  const extra =
+    f && d.state === 'device'
+      ? ` · RAM ${f.ramBytes ? (f.ramBytes / 2 ** 30).toFixed(1) : '?'} GiB · battery ${f.batteryLevel ?? '?'}% ${f.batteryTempC ?? '?'}°C · thermal ${f.thermalStatus ?? '?'} · big cores ${f.bigCores.join(',')}`
+      : '';
   return `${d.serial.padEnd(22)} ${d.state.padEnd(13)} ${what}${extra}${d.hint ? `\n${' '.repeat(23)}→ ${d.hint}` : ''}`;
 }
 
@@ -37,7 +40,11 @@ export function register(program: Command, ctx: CliContext): void {
     .description('List this computer and the Android phones adb sees, with what to do for unusable ones.')
     .option('--json', 'print JSON')
     .option('--adb-host <host>', 'adb server host (default: ADB_SERVER_SOCKET or 127.0.0.1)')
-    .option('--adb-port <port>', 'adb server port; repeat for several servers (default: PQV_ADB_PORT, ADB_SERVER_SOCKET or 5037)', collect)
+    .option(
+      '--adb-port <port>',
+      'adb server port; repeat for several servers (default: PQV_ADB_PORT, ADB_SERVER_SOCKET or 5037)',
+      collect,
+    )
     .option('--connect <host:port>', 'adb connect a remote phone first; repeatable', collect)
     .option('--no-facts', 'skip reading model/SoC/battery facts from the phones')
     .option('--clean <serial>', 'remove everything PQV Studio put on that phone (/data/local/tmp/pqv)')
@@ -71,7 +78,10 @@ export function register(program: Command, ctx: CliContext): void {
         if (flags.json) printJson({ devices: all });
         else {
           process.stdout.write(`${all.map(describe).join('\n')}\n`);
-          if (phones.length === 0) process.stdout.write('No phones found: enable USB debugging and plug one in, or use --connect HOST:PORT.\n');
+          if (phones.length === 0)
+            process.stdout.write(
+              'No phones found: enable USB debugging and plug one in, or use --connect HOST:PORT.\n',
+            );
         }
       });
     });

@@ -57,7 +57,8 @@ export function register(program: Command, ctx: CliContext): void {
           throw e;
         }
         bars.stop();
-        if (flags.store) record(summary, startedAt, { ok: true, result: { ...result, dataDir: flags.data, limit: limit ?? null } });
+        if (flags.store)
+          record(summary, startedAt, { ok: true, result: { ...result, dataDir: flags.data, limit: limit ?? null } });
         if (json) printJson(result);
         else {
           process.stdout.write(
@@ -81,14 +82,14 @@ function preprocessOverrides(f: EvalFlags): Partial<PreprocessConfig> {
   const o: Partial<PreprocessConfig> = {};
   if (f.size !== undefined) Object.assign(o, parseSize(f.size));
   if (f.channels !== undefined) {
-    if (f.channels !== '1' && f.channels !== '3') throw new PqvError('INVALID_ARGUMENT', `--channels must be 1 or 3 (got "${f.channels}").`);
+    if (f.channels !== '1' && f.channels !== '3')
+      throw new PqvError('INVALID_ARGUMENT', `--channels must be 1 or 3 (got "${f.channels}").`);
     o.channels = f.channels === '1' ? 1 : 3;
   }
   if (f.mean !== undefined) o.mean = parseNumberList('mean', f.mean);
   if (f.std !== undefined) o.std = parseNumberList('std', f.std);
   return o;
 }
-
 
 /** A whole number ≥ `min` from flag `--name`. */
 export function parseCount(name: string, text: string, min: number): number {
@@ -104,7 +105,10 @@ export function parseNumberList(name: string, text: string): number[] {
   const parts = text.split(',').map((s) => s.trim());
   const nums = parts.map(Number);
   if (parts.some((p) => p === '') || nums.some((n) => !Number.isFinite(n))) {
-    throw new PqvError('INVALID_ARGUMENT', `--${name} must be comma-separated numbers, e.g. 0.485,0.456,0.406 (got "${text}").`);
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      `--${name} must be comma-separated numbers, e.g. 0.485,0.456,0.406 (got "${text}").`,
+    );
   }
   return nums;
 }

@@ -12,7 +12,12 @@ import { IMPORTANCE_METHODS, type ImportanceMethod } from '../../engine/prune/im
 import { sha256Hex } from '../../engine/prune/plan.js';
 import { parsePlan, pruneModel } from '../../engine/prune/prune.js';
 import { PRUNE_TARGETS, type PruneTarget, type PruningPlan } from '../../engine/prune/types.js';
-import { RECOVERY_METHODS, recoverAccuracy, type RecoveryMethod, type RecoveryReport } from '../../engine/recover/recover.js';
+import {
+  RECOVERY_METHODS,
+  recoverAccuracy,
+  type RecoveryMethod,
+  type RecoveryReport,
+} from '../../engine/recover/recover.js';
 import { printJson, progressBars, runCommand, type CliContext } from '../output.js';
 
 interface PruneFlags {
@@ -63,18 +68,30 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--data <dir>', 'calibration images (ImageFolder) for taylor/hessian')
     .option('--samples <n>', 'number of calibration images (default 256)')
     .option('--seed <n>', 'seed for the random criterion', '0')
-    .option('--recover <method>', `recover accuracy after pruning with the input model as teacher: ${RECOVERY_METHODS.join('|')} (needs --data)`)
+    .option(
+      '--recover <method>',
+      `recover accuracy after pruning with the input model as teacher: ${RECOVERY_METHODS.join('|')} (needs --data)`,
+    )
     .option('--steps <n>', 'distillation steps for --recover (default 100)')
-    .option('--lr <x>', 'peak distillation learning rate for --recover (default 3e-4; 3e-5 after reconstruction with both)')
+    .option(
+      '--lr <x>',
+      'peak distillation learning rate for --recover (default 3e-4; 3e-5 after reconstruction with both)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (modelPath: string, flags: PruneFlags) => {
       const json = Boolean(flags.json);
       await runCommand(ctx, json, async () => {
         if (!IMPORTANCE_METHODS.includes(flags.method as ImportanceMethod)) {
-          throw new PqvError('INVALID_ARGUMENT', `--method must be one of ${IMPORTANCE_METHODS.join(', ')} (got "${flags.method}").`);
+          throw new PqvError(
+            'INVALID_ARGUMENT',
+            `--method must be one of ${IMPORTANCE_METHODS.join(', ')} (got "${flags.method}").`,
+          );
         }
         if (!PRUNE_TARGETS.includes(flags.target as PruneTarget)) {
-          throw new PqvError('INVALID_ARGUMENT', `--target must be one of ${PRUNE_TARGETS.join(', ')} (got "${flags.target}").`);
+          throw new PqvError(
+            'INVALID_ARGUMENT',
+            `--target must be one of ${PRUNE_TARGETS.join(', ')} (got "${flags.target}").`,
+          );
         }
         let plan: PruningPlan | undefined;
         if (flags.plan) {
@@ -92,11 +109,16 @@ export function register(program: Command, ctx: CliContext): void {
           }
         }
         if (flags.recover !== undefined && !RECOVERY_METHODS.includes(flags.recover as RecoveryMethod)) {
-          throw new PqvError('INVALID_ARGUMENT', `--recover must be one of ${RECOVERY_METHODS.join(', ')} (got "${flags.recover}").`);
+          throw new PqvError(
+            'INVALID_ARGUMENT',
+            `--recover must be one of ${RECOVERY_METHODS.join(', ')} (got "${flags.recover}").`,
+          );
         }
-        if (flags.recover !== undefined && !flags.data) throw new PqvError('INVALID_ARGUMENT', '--recover needs calibration images: pass --data DIR.');
+        if (flags.recover !== undefined && !flags.data)
+          throw new PqvError('INVALID_ARGUMENT', '--recover needs calibration images: pass --data DIR.');
         const ratio = number('ratio', flags.ratio);
-        if (!plan && ratio === undefined) throw new PqvError('INVALID_ARGUMENT', 'Give --ratio R (e.g. 0.3) or --plan PLAN.json.');
+        if (!plan && ratio === undefined)
+          throw new PqvError('INVALID_ARGUMENT', 'Give --ratio R (e.g. 0.3) or --plan PLAN.json.');
         const loaded = await loadModel(modelPath);
         const bars = progressBars(!json);
         const started = Date.now();
@@ -114,7 +136,9 @@ export function register(program: Command, ctx: CliContext): void {
                 seed: number('seed', flags.seed),
                 modelPath: loaded.path,
                 modelSha256: sha256Hex(loaded.bytes),
-                calibration: flags.data ? { dataDir: flags.data, samples: number('samples', flags.samples) } : undefined,
+                calibration: flags.data
+                  ? { dataDir: flags.data, samples: number('samples', flags.samples) }
+                  : undefined,
               },
               { signal: ctx.signal, onProgress: bars.onProgress },
             );
@@ -148,7 +172,13 @@ export function register(program: Command, ctx: CliContext): void {
         const bytes = await saveModel(result.model, out);
         // Pruning keeps the input contract, so the preprocessing sidecar applies to the output too.
         const sidecar = sidecarPath(loaded.path);
-        if (await stat(sidecar).then((x) => x.isFile(), () => false)) await copyFile(sidecar, sidecarPath(out));
+        if (
+          await stat(sidecar).then(
+            (x) => x.isFile(),
+            () => false,
+          )
+        )
+          await copyFile(sidecar, sidecarPath(out));
         if (flags.planOut) await writeFile(flags.planOut, `${JSON.stringify(result.plan, null, 2)}\n`);
         const p = result.plan;
         const summary = {
@@ -170,7 +200,13 @@ export function register(program: Command, ctx: CliContext): void {
           mlp: { before: p.before.mlp, after: p.after.mlp },
           plan: flags.planOut ? resolve(flags.planOut) : undefined,
           recovery: recovery
-            ? { method: recovery.method, calibrationImages: recovery.calibrationImages, before: recovery.before, after: recovery.after, seconds: recovery.seconds }
+            ? {
+                method: recovery.method,
+                calibrationImages: recovery.calibrationImages,
+                before: recovery.before,
+                after: recovery.after,
+                seconds: recovery.seconds,
+              }
             : undefined,
           seconds: (Date.now() - started) / 1000,
         };
@@ -189,7 +225,9 @@ export function register(program: Command, ctx: CliContext): void {
             `  headDim ${p.before.headDim.join(',')} → ${p.after.headDim.join(',')}`,
             `  mlp     ${p.before.mlp.join(',')} → ${p.after.mlp.join(',')}`,
             ...(recovery
-              ? [`  recover ${recovery.method}: agreement with the unpruned model ${(100 * recovery.before.agreement).toFixed(1)}% → ${(100 * recovery.after.agreement).toFixed(1)}%, KL ${recovery.before.kl.toFixed(4)} → ${recovery.after.kl.toFixed(4)} on ${recovery.evaluatedOn.images} calibration images (${recovery.seconds.toFixed(0)} s)`]
+              ? [
+                  `  recover ${recovery.method}: agreement with the unpruned model ${(100 * recovery.before.agreement).toFixed(1)}% → ${(100 * recovery.after.agreement).toFixed(1)}%, KL ${recovery.before.kl.toFixed(4)} → ${recovery.after.kl.toFixed(4)} on ${recovery.evaluatedOn.images} calibration images (${recovery.seconds.toFixed(0)} s)`,
+                ]
               : []),
             `  wrote   ${out}${summary.plan ? `\n  plan    ${summary.plan}` : ''}`,
             '',

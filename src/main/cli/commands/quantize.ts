@@ -5,7 +5,15 @@
 import { Command, Option } from 'commander';
 import { PqvError } from '../../../common/errors.js';
 import { quantizeFile } from '../../engine/quantize/quantize-file.js';
-import { BACKEND_NAMES, QUANT_MODES, type BackendName, type CalibrationMethod, type QuantMode, type QuantType, type QuantizeReport } from '../../engine/quantize/types.js';
+import {
+  BACKEND_NAMES,
+  QUANT_MODES,
+  type BackendName,
+  type CalibrationMethod,
+  type QuantMode,
+  type QuantType,
+  type QuantizeReport,
+} from '../../engine/quantize/types.js';
 import { printJson, progressBars, runCommand, type CliContext } from '../output.js';
 
 interface Flags {
@@ -27,7 +35,8 @@ interface Flags {
 function positiveInt(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new PqvError('INVALID_ARGUMENT', `${flag} must be a positive integer (got ${v}).`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new PqvError('INVALID_ARGUMENT', `${flag} must be a positive integer (got ${v}).`);
   return n;
 }
 
@@ -36,7 +45,10 @@ export function parseKeepFloat(v: string | undefined): 'auto' | number | string[
   if (v === undefined) return undefined;
   if (v === 'auto') return 'auto';
   if (/^\d+$/.test(v)) return Number(v);
-  return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 function mb(n: number): string {
@@ -53,9 +65,16 @@ function printHuman(r: QuantizeReport): void {
   if (r.ortOutput) lines.push(`  ORT format: ${r.ortOutput}`);
   if (r.sensitivity) {
     lines.push('  most sensitive layers (SQNR when only that layer is quantized):');
-    for (const s of r.sensitivity.slice(0, 10)) lines.push(`    ${s.sqnrDb.toFixed(1).padStart(6)} dB  ${s.opType.padEnd(8)} ${s.node}${s.keptFloat ? '  [kept float]' : ''}`);
+    for (const s of r.sensitivity.slice(0, 10))
+      lines.push(
+        `    ${s.sqnrDb.toFixed(1).padStart(6)} dB  ${s.opType.padEnd(8)} ${s.node}${s.keptFloat ? '  [kept float]' : ''}`,
+      );
   }
-  lines.push(r.violations.length === 0 ? `  fits ${r.backend} constraints` : `  ${r.backend} constraint violations:\n${r.violations.map((v) => `    - ${v}`).join('\n')}`);
+  lines.push(
+    r.violations.length === 0
+      ? `  fits ${r.backend} constraints`
+      : `  ${r.backend} constraint violations:\n${r.violations.map((v) => `    - ${v}`).join('\n')}`,
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -69,12 +88,23 @@ export function register(program: Command, ctx: CliContext): void {
     .addOption(new Option('--backend <name>', 'target backend').choices([...BACKEND_NAMES]).default('cpu'))
     .option('--calib <dir>', 'calibration images (ImageFolder or labels.csv folder)')
     .option('--samples <n>', 'calibration images to use (default 128)')
-    .addOption(new Option('--method <m>', 'activation range estimator (default percentile)').choices(['minmax', 'percentile', 'entropy']))
+    .addOption(
+      new Option('--method <m>', 'activation range estimator (default percentile)').choices([
+        'minmax',
+        'percentile',
+        'entropy',
+      ]),
+    )
     .option('--percentile <p>', 'percentile for --method percentile (default 99.999)')
     .option('--per-channel', 'per-channel weights (default: the backend default)')
     .option('--no-per-channel', 'per-tensor weights')
-    .addOption(new Option('--activation-type <t>', 'activation type for int8-static').choices(['uint8', 'int8', 'uint16']))
-    .option('--keep-float <spec>', 'layers kept in float: auto, a number of most sensitive layers, or node names (comma-separated)')
+    .addOption(
+      new Option('--activation-type <t>', 'activation type for int8-static').choices(['uint8', 'int8', 'uint16']),
+    )
+    .option(
+      '--keep-float <spec>',
+      'layers kept in float: auto, a number of most sensitive layers, or node names (comma-separated)',
+    )
     .option('--ranges-cache <file>', 'JSON file caching calibration statistics')
     .option('--ort', 'also write the ORT-format model (.ort) next to the output')
     .option('--json', 'print the report as JSON')

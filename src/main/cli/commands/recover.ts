@@ -8,7 +8,12 @@ import type { Command } from 'commander';
 import { PqvError } from '../../../common/errors.js';
 import { sidecarPath } from '../../engine/evaluate/preprocess.js';
 import { loadModel, saveModel } from '../../engine/onnx/model-io.js';
-import { RECOVERY_METHODS, recoverAccuracy, type RecoveryMethod, type RecoveryReport } from '../../engine/recover/recover.js';
+import {
+  RECOVERY_METHODS,
+  recoverAccuracy,
+  type RecoveryMethod,
+  type RecoveryReport,
+} from '../../engine/recover/recover.js';
 import { printJson, progressBars, runCommand, type CliContext } from '../output.js';
 import { parseCount } from './eval.js';
 
@@ -33,14 +38,16 @@ interface RecoverFlags {
 function positive(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new PqvError('INVALID_ARGUMENT', `--${name} must be a positive number (got "${text}").`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new PqvError('INVALID_ARGUMENT', `--${name} must be a positive number (got "${text}").`);
   return v;
 }
 
 function fraction(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (!Number.isFinite(v) || v < 0 || v > 1) throw new PqvError('INVALID_ARGUMENT', `--${name} must be a number in [0, 1] (got "${text}").`);
+  if (!Number.isFinite(v) || v < 0 || v > 1)
+    throw new PqvError('INVALID_ARGUMENT', `--${name} must be a number in [0, 1] (got "${text}").`);
   return v;
 }
 
@@ -49,18 +56,25 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 function humanReport(r: RecoveryReport, out: string): string {
   const row = (name: string, s: { top1: number; agreement: number; kl: number }): string =>
     `  ${name.padEnd(18)} top-1 ${pct(s.top1).padStart(7)}  agrees with teacher ${pct(s.agreement).padStart(7)}  KL ${s.kl.toFixed(4)}`;
-  const lines = [`Recovered with ${r.method} (${r.calibrationImages} calibration images; measured on ${r.evaluatedOn.images} ${r.evaluatedOn.source} images)`];
+  const lines = [
+    `Recovered with ${r.method} (${r.calibrationImages} calibration images; measured on ${r.evaluatedOn.images} ${r.evaluatedOn.source} images)`,
+  ];
   lines.push(row('teacher', r.teacher), row('pruned', r.before));
   if (r.afterReconstruct) lines.push(row('reconstructed', r.afterReconstruct));
   lines.push(row(r.method === 'reconstruct' ? 'reconstructed' : 'distilled', r.after));
   if (r.reconstruction) {
     const done = r.reconstruction.layers.filter((l) => !l.skipped);
-    const mean = (f: (l: (typeof done)[number]) => number): number => done.reduce((a, l) => a + f(l), 0) / Math.max(1, done.length);
-    lines.push(`  reconstruction     ${done.length} layers, mean relative error ${mean((l) => l.errorBefore).toFixed(4)} → ${mean((l) => l.errorAfter).toFixed(4)} (${r.reconstruction.seconds.toFixed(1)} s)`);
+    const mean = (f: (l: (typeof done)[number]) => number): number =>
+      done.reduce((a, l) => a + f(l), 0) / Math.max(1, done.length);
+    lines.push(
+      `  reconstruction     ${done.length} layers, mean relative error ${mean((l) => l.errorBefore).toFixed(4)} → ${mean((l) => l.errorAfter).toFixed(4)} (${r.reconstruction.seconds.toFixed(1)} s)`,
+    );
   }
   if (r.distillation) {
     const d = r.distillation;
-    lines.push(`  distillation       ${d.steps} steps × ${d.batchSize}, lr ${d.lr}, T ${d.temperature}: loss ${d.lossFirst.toFixed(4)} → ${d.lossLast.toFixed(4)} (${d.seconds.toFixed(1)} s)`);
+    lines.push(
+      `  distillation       ${d.steps} steps × ${d.batchSize}, lr ${d.lr}, T ${d.temperature}: loss ${d.lossFirst.toFixed(4)} → ${d.lossLast.toFixed(4)} (${d.seconds.toFixed(1)} s)`,
+    );
   }
   lines.push(`  wrote              ${out}`, '');
   return lines.join('\n');
@@ -69,7 +83,9 @@ function humanReport(r: RecoveryReport, out: string): string {
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('recover')
-    .description('Recover the accuracy of a pruned ViT: layer-wise reconstruction and/or distillation from the original model.')
+    .description(
+      'Recover the accuracy of a pruned ViT: layer-wise reconstruction and/or distillation from the original model.',
+    )
     .argument('<pruned>', 'pruned ONNX model (made by pqv prune)')
     .requiredOption('--teacher <model>', 'the original model the pruned one was made from')
     .requiredOption('-o, --output <file>', 'where to write the recovered model')
@@ -90,9 +106,13 @@ export function register(program: Command, ctx: CliContext): void {
       const json = Boolean(flags.json);
       await runCommand(ctx, json, async () => {
         if (!RECOVERY_METHODS.includes(flags.method as RecoveryMethod)) {
-          throw new PqvError('INVALID_ARGUMENT', `--method must be one of ${RECOVERY_METHODS.join(', ')} (got "${flags.method}").`);
+          throw new PqvError(
+            'INVALID_ARGUMENT',
+            `--method must be one of ${RECOVERY_METHODS.join(', ')} (got "${flags.method}").`,
+          );
         }
-        if (flags.layers !== 'all' && flags.layers !== 'pruned') throw new PqvError('INVALID_ARGUMENT', `--layers must be all or pruned (got "${String(flags.layers)}").`);
+        if (flags.layers !== 'all' && flags.layers !== 'pruned')
+          throw new PqvError('INVALID_ARGUMENT', `--layers must be all or pruned (got "${String(flags.layers)}").`);
         const pruned = await loadModel(prunedPath);
         const teacher = await loadModel(flags.teacher);
         const bars = progressBars(!json);
@@ -103,8 +123,17 @@ export function register(program: Command, ctx: CliContext): void {
               teacher.model,
               {
                 method: flags.method as RecoveryMethod,
-                calibration: { dataDir: flags.data, samples: flags.samples !== undefined ? parseCount('samples', flags.samples, 1) : undefined },
-                validation: flags.val ? { dataDir: flags.val, samples: flags.valSamples !== undefined ? parseCount('val-samples', flags.valSamples, 1) : undefined } : undefined,
+                calibration: {
+                  dataDir: flags.data,
+                  samples: flags.samples !== undefined ? parseCount('samples', flags.samples, 1) : undefined,
+                },
+                validation: flags.val
+                  ? {
+                      dataDir: flags.val,
+                      samples:
+                        flags.valSamples !== undefined ? parseCount('val-samples', flags.valSamples, 1) : undefined,
+                    }
+                  : undefined,
                 modelPath: pruned.path,
                 teacherPath: teacher.path,
                 reconstruct: { layers: flags.layers as 'all' | 'pruned', alpha: positive('alpha', flags.alpha) },
@@ -126,7 +155,12 @@ export function register(program: Command, ctx: CliContext): void {
         const bytes = await saveModel(result.model, out);
         // Recovery keeps the input contract: the preprocessing sidecar applies to the output too.
         for (const src of [sidecarPath(pruned.path), sidecarPath(teacher.path)]) {
-          if (await stat(src).then((x) => x.isFile(), () => false)) {
+          if (
+            await stat(src).then(
+              (x) => x.isFile(),
+              () => false,
+            )
+          ) {
             if (resolve(src) !== resolve(sidecarPath(out))) await copyFile(src, sidecarPath(out));
             break;
           }

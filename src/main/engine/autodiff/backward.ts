@@ -60,7 +60,12 @@ function cloneModel(m: ModelProto): ModelProto {
 }
 
 /** Tensors that carry a gradient: float, reachable from `wrt` and reaching `output`. */
-function gradientTensors(order: NodeProto[], wrt: readonly string[], output: string, infos: Map<string, TensorInfo>): Set<string> {
+function gradientTensors(
+  order: NodeProto[],
+  wrt: readonly string[],
+  output: string,
+  infos: Map<string, TensorInfo>,
+): Set<string> {
   const fromW = new Set<string>(wrt);
   for (const n of order) {
     if (!n.input.some((i) => i && fromW.has(i))) continue;
@@ -80,14 +85,19 @@ export async function buildBackward(forward: ModelProto, opts: BackwardOptions):
   const g = model.graph;
   if (!g) throw new PqvError('MODEL_INVALID', 'The model has no graph.');
   const opset = opsetOf(model);
-  if (opset < 13) throw new PqvError('MODEL_UNSUPPORTED', `Gradients need opset 13 or newer (the model uses opset ${opset}). Re-export with opset_version=13+.`);
+  if (opset < 13)
+    throw new PqvError(
+      'MODEL_UNSUPPORTED',
+      `Gradients need opset 13 or newer (the model uses opset ${opset}). Re-export with opset_version=13+.`,
+    );
   const output = opts.output ?? g.output[0]?.name;
   if (!output) throw new PqvError('MODEL_INVALID', 'The model has no output.');
   const inits = new Map(g.initializer.map((t) => [t.name, t]));
   for (const w of opts.wrt) {
     const t = inits.get(w);
     if (!t) throw new PqvError('INVALID_ARGUMENT', `No initializer named ${w} in the model.`);
-    if (!FLOAT_TYPES.has(t.dataType)) throw new PqvError('INVALID_ARGUMENT', `Initializer ${w} is not a float tensor; it has no gradient.`);
+    if (!FLOAT_TYPES.has(t.dataType))
+      throw new PqvError('INVALID_ARGUMENT', `Initializer ${w} is not a float tensor; it has no gradient.`);
   }
   const infos = await probeShapes(forward, opts.sampleShape);
   const order = topologicalOrder(g);
@@ -111,7 +121,11 @@ export async function buildBackward(forward: ModelProto, opts: BackwardOptions):
     if (!node.input.some((i) => i && gradSet.has(i))) continue;
     const rule = node.domain === '' || node.domain === 'ai.onnx' ? GRAD_RULES.get(node.opType) : undefined;
     if (!rule) throw unsupported(node, 'no gradient rule for this op');
-    const grads = rule(node, node.output.map((o) => materialize(o)), ctx);
+    const grads = rule(
+      node,
+      node.output.map((o) => materialize(o)),
+      ctx,
+    );
     node.input.forEach((inp, i) => {
       const gi = grads[i];
       if (!inp || !gi || !gradSet.has(inp)) return;

@@ -44,17 +44,30 @@ export async function openCalibration(
   // A model exported with a fixed batch size only accepts batches of exactly that size.
   const fixedBatch = declaredDims(dataInput(opts.model))[0];
   if (fixedBatch !== undefined && fixedBatch > 1 && opts.perSample) {
-    throw new PqvError('MODEL_UNSUPPORTED', `This model only accepts batches of ${fixedBatch}, so per-sample gradients (hessian) are not possible. Re-export it with a dynamic batch, or use taylor.`);
+    throw new PqvError(
+      'MODEL_UNSUPPORTED',
+      `This model only accepts batches of ${fixedBatch}, so per-sample gradients (hessian) are not possible. Re-export it with a dynamic batch, or use taylor.`,
+    );
   }
   const batchSize = fixedBatch ?? opts.batchSize ?? DEFAULT_CALIBRATION_BATCH;
   let items = balancedSubset(ds, samples);
-  if (fixedBatch !== undefined) items = items.slice(0, Math.max(fixedBatch, items.length - (items.length % fixedBatch)));
+  if (fixedBatch !== undefined)
+    items = items.slice(0, Math.max(fixedBatch, items.length - (items.length % fixedBatch)));
   if (items.length < batchSize && fixedBatch !== undefined) {
-    throw new PqvError('DATASET_INVALID', `This model only accepts batches of ${fixedBatch}; the dataset has only ${items.length} images.`);
+    throw new PqvError(
+      'DATASET_INVALID',
+      `This model only accepts batches of ${fixedBatch}; the dataset has only ${items.length} images.`,
+    );
   }
-  const sampleShape = cfg.layout === 'NHWC' ? [cfg.height, cfg.width, cfg.channels] : [cfg.channels, cfg.height, cfg.width];
+  const sampleShape =
+    cfg.layout === 'NHWC' ? [cfg.height, cfg.width, cfg.channels] : [cfg.channels, cfg.height, cfg.width];
   // Weights stay initializers: they are fixed here, and ONNX Runtime can pre-pack them.
-  const session = await GradientSession.create(opts.model, { wrt, loss: { kind: 'cross-entropy' }, sampleShape, weightsAsInputs: false });
+  const session = await GradientSession.create(opts.model, {
+    wrt,
+    loss: { kind: 'cross-entropy' },
+    sampleShape,
+    weightsAsInputs: false,
+  });
   const batches = imageBatches(items, cfg, batchSize, opts.signal);
   return { session, batches, total: items.length, cfg };
 }
@@ -62,14 +75,28 @@ export async function openCalibration(
 /** Float initializers among `names` (others have no gradient and score zero). */
 export function differentiable(model: ModelProto, names: readonly string[]): string[] {
   const wanted = new Set(names);
-  return (model.graph?.initializer ?? []).filter((t) => wanted.has(t.name) && (t.dataType === 1 || t.dataType === 11)).map((t) => t.name);
+  return (model.graph?.initializer ?? [])
+    .filter((t) => wanted.has(t.name) && (t.dataType === 1 || t.dataType === 11))
+    .map((t) => t.name);
 }
 
-function addInto(acc: Map<string, Float64Array>, grads: Map<string, FloatArray>, weight: number, square: boolean): void {
+function addInto(
+  acc: Map<string, Float64Array>,
+  grads: Map<string, FloatArray>,
+  weight: number,
+  square: boolean,
+): void {
   for (const [name, g] of grads) {
     let a = acc.get(name);
-    if (!a) { a = new Float64Array(g.length); acc.set(name, a); }
-    if (square) for (let i = 0; i < g.length; i++) { const v = g[i] as number; a[i] = (a[i] as number) + weight * v * v; }
+    if (!a) {
+      a = new Float64Array(g.length);
+      acc.set(name, a);
+    }
+    if (square)
+      for (let i = 0; i < g.length; i++) {
+        const v = g[i] as number;
+        a[i] = (a[i] as number) + weight * v * v;
+      }
     else for (let i = 0; i < g.length; i++) a[i] = (a[i] as number) + weight * (g[i] as number);
   }
 }
@@ -78,7 +105,12 @@ function addInto(acc: Map<string, Float64Array>, grads: Map<string, FloatArray>,
  * Mean gradient of the cross-entropy over all samples: Σ_batches (n_b/N)·∇L_b, where L_b is the batch
  * mean, i.e. exactly (1/N)·Σ_n ∇ℓ_n whatever the batch split.
  */
-export async function meanGradient(session: GradientSession, batches: AsyncIterable<ImageBatch>, total: number, o: LongOperationOptions & { stage?: string } = {}): Promise<Map<string, Float64Array>> {
+export async function meanGradient(
+  session: GradientSession,
+  batches: AsyncIterable<ImageBatch>,
+  total: number,
+  o: LongOperationOptions & { stage?: string } = {},
+): Promise<Map<string, Float64Array>> {
   const acc = new Map<string, Float64Array>();
   let done = 0;
   for await (const b of batches) {
@@ -95,7 +127,12 @@ export async function meanGradient(session: GradientSession, batches: AsyncItera
  * Empirical Fisher diagonal: (1/N)·Σ_n (∇ℓ_n)², from one backward pass per sample (batch size 1), so
  * every sample contributes its own squared gradient (not the square of a batch mean).
  */
-export async function fisherDiagonal(session: GradientSession, batches: AsyncIterable<ImageBatch>, total: number, o: LongOperationOptions & { stage?: string } = {}): Promise<Map<string, Float64Array>> {
+export async function fisherDiagonal(
+  session: GradientSession,
+  batches: AsyncIterable<ImageBatch>,
+  total: number,
+  o: LongOperationOptions & { stage?: string } = {},
+): Promise<Map<string, Float64Array>> {
   const acc = new Map<string, Float64Array>();
   let done = 0;
   for await (const b of batches) {

@@ -61,7 +61,10 @@ export class Emitter implements GradContext {
     } else if (elemType === DataType.FLOAT) {
       t = makeFloat32Tensor(name, [], [value]);
     } else {
-      throw new PqvError('MODEL_UNSUPPORTED', `Gradients are computed in float32 or float64; found element type ${elemType}.`);
+      throw new PqvError(
+        'MODEL_UNSUPPORTED',
+        `Gradients are computed in float32 or float64; found element type ${elemType}.`,
+      );
     }
     this.nodes.push(makeNode('Constant', [], [name], { value: t }, this.fresh(`${this.prefix}/const_node`)));
     this.constCache.set(key, name);
@@ -77,7 +80,15 @@ export class Emitter implements GradContext {
     const hit = this.constCache.get(key);
     if (hit) return hit;
     const name = this.fresh(`${this.prefix}/ints`);
-    this.nodes.push(makeNode('Constant', [], [name], { value: makeInt64Tensor(name, [values.length], values) }, this.fresh(`${this.prefix}/const_node`)));
+    this.nodes.push(
+      makeNode(
+        'Constant',
+        [],
+        [name],
+        { value: makeInt64Tensor(name, [values.length], values) },
+        this.fresh(`${this.prefix}/const_node`),
+      ),
+    );
     this.constCache.set(key, name);
     return name;
   }
@@ -101,7 +112,10 @@ export class Emitter implements GradContext {
     const pad = rf - rt;
     const axes: number[] = [];
     for (let i = 0; i < rf; i++) {
-      if (i < pad) { axes.push(i); continue; }
+      if (i < pad) {
+        axes.push(i);
+        continue;
+      }
       const td = t.dims[i - pad] as number;
       const tdyn = t.dynamic[i - pad] as boolean;
       if (tdyn) continue;

@@ -14,10 +14,7 @@ import { buildBackward, type BackwardModel, type BackwardOptions } from './backw
 export type FloatArray = Float32Array | Float64Array;
 
 /** What the loss compares the output with. */
-export type GradientTarget =
-  | { labels: readonly number[] }
-  | { teacherLogits: FloatArray }
-  | { seed: FloatArray };
+export type GradientTarget = { labels: readonly number[] } | { teacherLogits: FloatArray } | { seed: FloatArray };
 
 export interface GradientResult {
   loss: number;
@@ -65,7 +62,8 @@ export class GradientSession {
     for (const [name, data] of values) {
       const cur = this.weights.get(name);
       if (!cur) throw new PqvError('INVALID_ARGUMENT', `${name} is not a weight input of this gradient session.`);
-      if (cur.size !== data.length) throw new PqvError('INVALID_ARGUMENT', `${name}: expected ${cur.size} values, got ${data.length}.`);
+      if (cur.size !== data.length)
+        throw new PqvError('INVALID_ARGUMENT', `${name}: expected ${cur.size} values, got ${data.length}.`);
       this.weights.set(name, new ort.Tensor(ortType(data), data, cur.dims));
     }
   }
@@ -81,13 +79,21 @@ export class GradientSession {
     const feeds: Record<string, ort.Tensor> = { [b.dataInput]: new ort.Tensor(ortType(data), data, dims) };
     const n = dims[0] ?? 1;
     if ('labels' in target) {
-      if (target.labels.length !== n) throw new PqvError('INVALID_ARGUMENT', `Got ${target.labels.length} labels for a batch of ${n}.`);
+      if (target.labels.length !== n)
+        throw new PqvError('INVALID_ARGUMENT', `Got ${target.labels.length} labels for a batch of ${n}.`);
       const classes = b.outputDims[1] ?? 0;
       const bad = target.labels.find((l) => !Number.isInteger(l) || l < 0 || l >= classes);
       if (bad !== undefined) {
-        throw new PqvError('DATASET_INVALID', `Label ${bad} is outside the model's ${classes} classes. Check that the dataset's class folders match the model's classes.`);
+        throw new PqvError(
+          'DATASET_INVALID',
+          `Label ${bad} is outside the model's ${classes} classes. Check that the dataset's class folders match the model's classes.`,
+        );
       }
-      feeds[b.targetInput] = new ort.Tensor('int64', BigInt64Array.from(target.labels, (l) => BigInt(l)), [n]);
+      feeds[b.targetInput] = new ort.Tensor(
+        'int64',
+        BigInt64Array.from(target.labels, (l) => BigInt(l)),
+        [n],
+      );
     } else {
       const t = 'teacherLogits' in target ? target.teacherLogits : target.seed;
       feeds[b.targetInput] = new ort.Tensor(ortType(t), t, this.targetDims(t.length, n));
@@ -104,7 +110,12 @@ export class GradientSession {
     const logitsT = out[b.logitsOutput] as ort.Tensor;
     const grads = new Map<string, FloatArray>();
     for (const [w, o] of b.gradOutputs) grads.set(w, (out[o] as ort.Tensor).data as FloatArray);
-    return { loss: Number((lossT.data as FloatArray)[0]), logits: logitsT.data as FloatArray, logitsDims: [...logitsT.dims], grads };
+    return {
+      loss: Number((lossT.data as FloatArray)[0]),
+      logits: logitsT.data as FloatArray,
+      logitsDims: [...logitsT.dims],
+      grads,
+    };
   }
 
   /** Dims of a teacher/seed tensor: [n, rest…] where rest comes from the probe of the output. */

@@ -11,7 +11,11 @@
  */
 import { create } from '@bufbuild/protobuf';
 import {
-  TensorShapeProtoSchema, TensorShapeProto_DimensionSchema, TypeProtoSchema, TypeProto_TensorSchema, ValueInfoProtoSchema,
+  TensorShapeProtoSchema,
+  TensorShapeProto_DimensionSchema,
+  TypeProtoSchema,
+  TypeProto_TensorSchema,
+  ValueInfoProtoSchema,
   type ValueInfoProto,
 } from 'onnx-buf';
 import { PqvError } from '../../../common/errors.js';
@@ -39,11 +43,20 @@ export interface EmittedLoss {
 /** A tensor ValueInfo; `undefined` dims are symbolic (`N`). */
 export function valueInfo(name: string, elemType: number, dims: (number | undefined)[]): ValueInfoProto {
   const shape = create(TensorShapeProtoSchema, {
-    dim: dims.map((d, i) => create(TensorShapeProto_DimensionSchema, { value: d === undefined ? { case: 'dimParam', value: i === 0 ? 'N' : `d${i}` } : { case: 'dimValue', value: BigInt(d) } })),
+    dim: dims.map((d, i) =>
+      create(TensorShapeProto_DimensionSchema, {
+        value:
+          d === undefined
+            ? { case: 'dimParam', value: i === 0 ? 'N' : `d${i}` }
+            : { case: 'dimValue', value: BigInt(d) },
+      }),
+    ),
   });
   return create(ValueInfoProtoSchema, {
     name,
-    type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType, shape }) } }),
+    type: create(TypeProtoSchema, {
+      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType, shape }) },
+    }),
   });
 }
 
@@ -51,18 +64,27 @@ export function emitLoss(ctx: Emitter, output: string, spec: LossSpec): EmittedL
   const info = ctx.info(output);
   const dims = info.dims.map((d, i) => (info.dynamic[i] ? undefined : d));
   if (spec.kind === 'vjp') {
-    const loss = ctx.reduceSum(ctx.op('Mul', [output, SEED_INPUT]), info.dims.map((_, i) => i), false);
+    const loss = ctx.reduceSum(
+      ctx.op('Mul', [output, SEED_INPUT]),
+      info.dims.map((_, i) => i),
+      false,
+    );
     return { loss, gradOutput: SEED_INPUT, targetInput: valueInfo(SEED_INPUT, info.elemType, dims) };
   }
   if (info.dims.length !== 2) {
-    throw new PqvError('MODEL_UNSUPPORTED', `The loss needs logits of shape [batch, classes]; output ${output} has rank ${info.dims.length}.`);
+    throw new PqvError(
+      'MODEL_UNSUPPORTED',
+      `The loss needs logits of shape [batch, classes]; output ${output} has rank ${info.dims.length}.`,
+    );
   }
   const classes = info.dims[1] as number;
   const batch = ctx.op('Gather', [ctx.op('Shape', [output]), ctx.typedScalar(0, 7)], { axis: 0 });
   const invN = ctx.op('Reciprocal', [ctx.op('Cast', [batch], { to: info.elemType })]);
   if (spec.kind === 'cross-entropy') {
     const range = ctx.ints(Array.from({ length: classes }, (_, i) => i));
-    const onehot = ctx.op('Cast', [ctx.op('Equal', [ctx.op('Unsqueeze', [LABELS_INPUT, ctx.ints([1])]), range])], { to: info.elemType });
+    const onehot = ctx.op('Cast', [ctx.op('Equal', [ctx.op('Unsqueeze', [LABELS_INPUT, ctx.ints([1])]), range])], {
+      to: info.elemType,
+    });
     const logp = ctx.op('LogSoftmax', [output], { axis: 1 });
     const sum = ctx.reduceSum(ctx.op('Mul', [onehot, logp]), [0, 1], false);
     const loss = ctx.op('Neg', [ctx.op('Mul', [sum, invN])]);
@@ -77,6 +99,9 @@ export function emitLoss(ctx: Emitter, output: string, spec: LossSpec): EmittedL
   const pt = ctx.op('Exp', [logpt]);
   const kl = ctx.reduceSum(ctx.op('Mul', [pt, ctx.op('Sub', [logpt, logps])]), [0, 1], false);
   const loss = ctx.op('Mul', [ctx.op('Mul', [kl, invN]), ctx.scalar(t * t, output)]);
-  const gradOutput = ctx.op('Mul', [ctx.op('Sub', [ctx.op('Exp', [logps]), pt]), ctx.op('Mul', [invN, ctx.scalar(t, output)])]);
+  const gradOutput = ctx.op('Mul', [
+    ctx.op('Sub', [ctx.op('Exp', [logps]), pt]),
+    ctx.op('Mul', [invN, ctx.scalar(t, output)]),
+  ]);
   return { loss, gradOutput, targetInput: valueInfo(TEACHER_INPUT, info.elemType, dims) };
 }

@@ -12,15 +12,28 @@ import { dimsOf, readNumbers } from '../onnx/tensor.js';
 import type { TensorInfo } from './types.js';
 
 const ORT_TYPES: Record<string, number> = {
-  float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, string: 8, bool: 9, float16: 10, float64: 11,
-  uint32: 12, uint64: 13,
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  uint16: 4,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  string: 8,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+  uint32: 12,
+  uint64: 13,
 };
 const TYPE_CTORS: Record<number, ort.Tensor.Type> = { 1: 'float32', 11: 'float64', 10: 'float16' };
 
 /** Declared dims of a graph input: numbers, or undefined for symbolic/unknown dimensions. */
 export function declaredDims(v: ValueInfoProto): (number | undefined)[] {
   const t = v.type?.value.case === 'tensorType' ? v.type.value.value : undefined;
-  return (t?.shape?.dim ?? []).map((d) => (d.value.case === 'dimValue' && d.value.value > 0n ? Number(d.value.value) : undefined));
+  return (t?.shape?.dim ?? []).map((d) =>
+    d.value.case === 'dimValue' && d.value.value > 0n ? Number(d.value.value) : undefined,
+  );
 }
 
 export function declaredElemType(v: ValueInfoProto): number {
@@ -35,7 +48,10 @@ export function dataInput(model: ModelProto): ValueInfoProto {
   const first = inputs[0];
   if (!first) throw new PqvError('MODEL_INVALID', 'The model has no data input.');
   if (inputs.length > 1) {
-    throw new PqvError('MODEL_UNSUPPORTED', `Gradients need a model with one data input; this one has ${inputs.length} (${inputs.map((i) => i.name).join(', ')}).`);
+    throw new PqvError(
+      'MODEL_UNSUPPORTED',
+      `Gradients need a model with one data input; this one has ${inputs.length} (${inputs.map((i) => i.name).join(', ')}).`,
+    );
   }
   return first;
 }
@@ -51,25 +67,40 @@ export function probeDims(input: ValueInfoProto, batch: number, sampleShape?: re
     const s = sampleShape?.[i - 1];
     if (d !== undefined) return d;
     if (s === undefined) {
-      throw new PqvError('MODEL_UNSUPPORTED', `Input ${input.name} has a symbolic dimension ${i}; give the sample shape (e.g. from the preprocessing).`);
+      throw new PqvError(
+        'MODEL_UNSUPPORTED',
+        `Input ${input.name} has a symbolic dimension ${i}; give the sample shape (e.g. from the preprocessing).`,
+      );
     }
     return s;
   });
 }
 
 /** Probe every tensor of `model`. Runs at batch 1 and 2 when the batch is dynamic. */
-export async function probeShapes(model: ModelProto, sampleShape?: readonly number[]): Promise<Map<string, TensorInfo>> {
+export async function probeShapes(
+  model: ModelProto,
+  sampleShape?: readonly number[],
+): Promise<Map<string, TensorInfo>> {
   const g = model.graph;
   if (!g) throw new PqvError('MODEL_INVALID', 'The model has no graph.');
   const input = dataInput(model);
   const elemType = declaredElemType(input);
   const ctor = TYPE_CTORS[elemType];
-  if (!ctor) throw new PqvError('MODEL_UNSUPPORTED', `Input ${input.name} must be a float tensor to compute gradients.`);
+  if (!ctor)
+    throw new PqvError('MODEL_UNSUPPORTED', `Input ${input.name} must be a float tensor to compute gradients.`);
   const probe = fromBinary(ModelProtoSchema, toBinary(ModelProtoSchema, model));
   const pg = probe.graph as NonNullable<ModelProto['graph']>;
-  const known = new Set([...pg.output.map((o) => o.name), ...pg.input.map((i) => i.name), ...pg.initializer.map((t) => t.name)]);
+  const known = new Set([
+    ...pg.output.map((o) => o.name),
+    ...pg.input.map((i) => i.name),
+    ...pg.initializer.map((t) => t.name),
+  ]);
   for (const n of pg.node) {
-    for (const o of n.output) if (o && !known.has(o)) { known.add(o); pg.output.push(create(ValueInfoProtoSchema, { name: o })); }
+    for (const o of n.output)
+      if (o && !known.has(o)) {
+        known.add(o);
+        pg.output.push(create(ValueInfoProtoSchema, { name: o }));
+      }
   }
   const session = await createSession(probe, { optimization: 'disabled' });
   const dynamicBatch = declaredDims(input)[0] === undefined;

@@ -57,4 +57,8 @@ export interface GradContext {
  * output carries none) and returns one gradient per input (undefined where not needed: check
  * `ctx.needsGrad(input)` to avoid emitting useless work). Gradients have the shape of their tensor.
  */
-export type GradRule = (node: NodeProto, gradOutputs: (string | undefined)[], ctx: GradContext) => (string | undefined)[];
+export type GradRule = (
+  node: NodeProto,
+  gradOutputs: (string | undefined)[],
+  ctx: GradContext,
+) => (string | undefined)[];

@@ -110,3 +110,6 @@ process.once('message', (req: BenchRequest) => {
     .then(send, (e: unknown) => send({ type: 'error', error: serializeError(e) }))
     .finally(() => process.disconnect?.());
 });
+
+// The parent is gone (killed, or it cancelled us by disconnecting): stop at once instead of finishing the runs.
+process.once('disconnect', () => process.exit(0));

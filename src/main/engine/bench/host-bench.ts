@@ -29,7 +29,10 @@ export function workerSpec(): WorkerSpec {
   const self = fileURLToPath(import.meta.url);
   if (self.endsWith('.ts')) {
     // Resolve tsx from this package, not from the current directory (the CLI may run from anywhere).
-    return { path: fileURLToPath(new URL('./host-bench-worker.ts', import.meta.url)), execArgv: ['--import', import.meta.resolve('tsx')] };
+    return {
+      path: fileURLToPath(new URL('./host-bench-worker.ts', import.meta.url)),
+      execArgv: ['--import', import.meta.resolve('tsx')],
+    };
   }
   return { path: fileURLToPath(new URL('./host-bench-worker.js', import.meta.url)), execArgv: [] };
 }
@@ -62,7 +65,9 @@ export async function benchOnHost(
     seed: BENCH_SEED,
     ...(options.inputPath ? { inputPath: resolve(options.inputPath) } : {}),
   };
-  const reply = await runBenchChild(req, signal, (m) => onProgress?.({ stage: m.stage, done: m.done, total: m.total, device: 'host' }));
+  const reply = await runBenchChild(req, signal, (m) =>
+    onProgress?.({ stage: m.stage, done: m.done, total: m.total, device: 'host' }),
+  );
   return {
     device: 'host',
     backend: 'host',
@@ -92,9 +97,18 @@ export function runBenchChild(
   return new Promise<ResultReply>((resolvePromise, reject) => {
     let child: ChildProcess;
     try {
-      child = fork(spec.path, [], { execArgv: spec.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+      child = fork(spec.path, [], {
+        execArgv: spec.execArgv,
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        serialization: 'advanced',
+      });
     } catch (e) {
-      reject(new PqvError('BENCH_FAILED', `Could not start the benchmark process: ${e instanceof Error ? e.message : String(e)}`));
+      reject(
+        new PqvError(
+          'BENCH_FAILED',
+          `Could not start the benchmark process: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+      );
       return;
     }
     let settled = false;
@@ -119,7 +133,9 @@ export function runBenchChild(
       else if (m.type === 'result') outcome = m;
       else outcome = deserializeError(m.error);
     });
-    child.on('error', (e) => finish(() => reject(new PqvError('BENCH_FAILED', `The benchmark process failed: ${e.message}`))));
+    child.on('error', (e) =>
+      finish(() => reject(new PqvError('BENCH_FAILED', `The benchmark process failed: ${e.message}`))),
+    );
     child.on('exit', (code, sig) => {
       finish(() => {
         if (outcome instanceof PqvError) reject(outcome);

@@ -31,7 +31,10 @@ export function percentileSorted(sorted: readonly number[], p: number): number {
 
 /** Percentile `p` (0–100) of unsorted samples. */
 export function percentile(samples: readonly number[], p: number): number {
-  return percentileSorted([...samples].sort((x, y) => x - y), p);
+  return percentileSorted(
+    [...samples].sort((x, y) => x - y),
+    p,
+  );
 }
 
 export function mean(samples: readonly number[]): number {

@@ -44,13 +44,18 @@ export function resolveAdbServer(opts: AdbServerOptions = {}, env: NodeJS.Proces
   const sock = env.ADB_SERVER_SOCKET;
   if (sock) {
     const m = /^tcp:(?:(.+):)?(\d+)$/.exec(sock.trim());
-    if (!m) throw new PqvError('INVALID_ARGUMENT', `ADB_SERVER_SOCKET must look like tcp:HOST:PORT or tcp:PORT (got "${sock}").`);
+    if (!m)
+      throw new PqvError(
+        'INVALID_ARGUMENT',
+        `ADB_SERVER_SOCKET must look like tcp:HOST:PORT or tcp:PORT (got "${sock}").`,
+      );
     if (m[1]) host = m[1];
     port = Number(m[2]);
   }
   if (env.PQV_ADB_PORT) {
     const p = Number(env.PQV_ADB_PORT);
-    if (!Number.isInteger(p) || p <= 0 || p > 65535) throw new PqvError('INVALID_ARGUMENT', `PQV_ADB_PORT must be a port number (got "${env.PQV_ADB_PORT}").`);
+    if (!Number.isInteger(p) || p <= 0 || p > 65535)
+      throw new PqvError('INVALID_ARGUMENT', `PQV_ADB_PORT must be a port number (got "${env.PQV_ADB_PORT}").`);
     port = p;
   }
   if (opts.host) host = opts.host;
@@ -76,16 +81,34 @@ export async function ensureAdbServer(opts: AdbServerOptions = {}): Promise<Reso
   const s = resolveAdbServer(opts);
   if (await canConnect(s.host, s.port)) return s;
   if (!isLocal(s.host)) {
-    throw new PqvError('ADB_UNAVAILABLE', `No adb server answers at ${s.host}:${s.port}. Start it there (adb -a -P ${s.port} server nodaemon) or fix the address.`);
+    throw new PqvError(
+      'ADB_UNAVAILABLE',
+      `No adb server answers at ${s.host}:${s.port}. Start it there (adb -a -P ${s.port} server nodaemon) or fix the address.`,
+    );
   }
   await new Promise<void>((resolve, reject) => {
-    execFile(s.adbPath, ['-P', String(s.port), 'start-server'], { env: { ...process.env, ...s.env }, timeout: 30_000 }, (err, _out, stderr) => {
-      if (!err) return resolve();
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reject(new PqvError('ADB_UNAVAILABLE', 'adb is missing: install Android platform-tools (e.g. `apt-get install -y adb`) or set PQV_ADB_PATH.'));
-      }
-      reject(new PqvError('ADB_UNAVAILABLE', `Could not start the adb server on port ${s.port}: ${String(stderr || err.message).trim()}`));
-    });
+    execFile(
+      s.adbPath,
+      ['-P', String(s.port), 'start-server'],
+      { env: { ...process.env, ...s.env }, timeout: 30_000 },
+      (err, _out, stderr) => {
+        if (!err) return resolve();
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          return reject(
+            new PqvError(
+              'ADB_UNAVAILABLE',
+              'adb is missing: install Android platform-tools (e.g. `apt-get install -y adb`) or set PQV_ADB_PATH.',
+            ),
+          );
+        }
+        reject(
+          new PqvError(
+            'ADB_UNAVAILABLE',
+            `Could not start the adb server on port ${s.port}: ${String(stderr || err.message).trim()}`,
+          ),
+        );
+      },
+    );
   });
   return s;
 }
@@ -101,16 +124,32 @@ export function mapAdbError(e: unknown, serial: string): unknown {
   if (e instanceof PqvError) return e;
   const msg = e instanceof Error ? e.message : String(e);
   if (/device unauthorized/i.test(msg)) {
-    return new PqvError('DEVICE_UNAUTHORIZED', `${serial} is unauthorized: accept the USB-debugging prompt on the phone (tick "Always allow"), then retry.`, { serial });
+    return new PqvError(
+      'DEVICE_UNAUTHORIZED',
+      `${serial} is unauthorized: accept the USB-debugging prompt on the phone (tick "Always allow"), then retry.`,
+      { serial },
+    );
   }
   if (/device offline/i.test(msg)) {
-    return new PqvError('DEVICE_OFFLINE', `${serial} is offline: reconnect the cable (or run \`adb reconnect\`), unlock the phone and retry.`, { serial });
+    return new PqvError(
+      'DEVICE_OFFLINE',
+      `${serial} is offline: reconnect the cable (or run \`adb reconnect\`), unlock the phone and retry.`,
+      { serial },
+    );
   }
   if (/device '.*' not found|device not found|no devices/i.test(msg)) {
-    return new PqvError('DEVICE_NOT_FOUND', `${serial} is not connected. Plug it in (or \`adb connect\` it) and check \`pqv devices\`.`, { serial });
+    return new PqvError(
+      'DEVICE_NOT_FOUND',
+      `${serial} is not connected. Plug it in (or \`adb connect\` it) and check \`pqv devices\`.`,
+      { serial },
+    );
   }
   if (/ECONNRESET|EPIPE|closed|Premature end|ended|ECONNREFUSED/i.test(msg)) {
-    return new PqvError('DEVICE_DISCONNECTED', `Lost the connection to ${serial} (${msg}). Check the cable or network link and retry.`, { serial });
+    return new PqvError(
+      'DEVICE_DISCONNECTED',
+      `Lost the connection to ${serial} (${msg}). Check the cable or network link and retry.`,
+      { serial },
+    );
   }
   return e;
 }

@@ -22,20 +22,32 @@ export interface PushOptions extends LongOperationOptions {
 function mapPushError(e: unknown, serial: string): unknown {
   const msg = e instanceof Error ? e.message : String(e);
   if (/No space left on device/i.test(msg)) {
-    return new PqvError('DEVICE_NO_SPACE', `${serial} has no space left in /data/local/tmp. Free some storage on the phone (or run \`pqv devices --clean\`) and retry.`, { serial });
+    return new PqvError(
+      'DEVICE_NO_SPACE',
+      `${serial} has no space left in /data/local/tmp. Free some storage on the phone (or run \`pqv devices --clean\`) and retry.`,
+      { serial },
+    );
   }
   return mapAdbError(e, serial);
 }
 
 /** Push one file with progress. */
-export async function pushFile(client: AdbClient, serial: string, localPath: string, remotePath: string, opts: PushOptions = {}): Promise<void> {
+export async function pushFile(
+  client: AdbClient,
+  serial: string,
+  localPath: string,
+  remotePath: string,
+  opts: PushOptions = {},
+): Promise<void> {
   throwIfAborted(opts.signal);
   const total = (await fs.promises.stat(localPath)).size;
   const detail = path.basename(localPath);
   let transfer: Awaited<ReturnType<ReturnType<AdbClient['getDevice']>['push']>>;
   try {
     // A large read buffer lets adbkit emit many 64 KiB DATA packets per read event.
-    transfer = await client.getDevice(serial).push(fs.createReadStream(localPath, { highWaterMark: 1024 * 1024 }), remotePath, opts.mode ?? 0o644);
+    transfer = await client
+      .getDevice(serial)
+      .push(fs.createReadStream(localPath, { highWaterMark: 1024 * 1024 }), remotePath, opts.mode ?? 0o644);
   } catch (e) {
     throw mapPushError(e, serial);
   }
@@ -53,7 +65,9 @@ export async function pushFile(client: AdbClient, serial: string, localPath: str
       return;
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    transfer.on('progress', (s: { bytesTransferred: number }) => opts.onProgress?.({ stage: 'push', done: s.bytesTransferred, total, detail, device: serial }));
+    transfer.on('progress', (s: { bytesTransferred: number }) =>
+      opts.onProgress?.({ stage: 'push', done: s.bytesTransferred, total, detail, device: serial }),
+    );
     transfer.on('end', () => {
       if (done) return;
       done = true;
@@ -87,7 +101,11 @@ async function sh(client: AdbClient, serial: string, args: string[][], signal?: 
   const r = await runShell(client, serial, cmd, { signal, timeoutMs: 60_000 });
   if (r.exitCode !== 0) {
     if (/No space left/i.test(r.output)) throw mapPushError(new Error(r.output), serial);
-    throw new PqvError('BENCH_FAILED', `A file operation on ${serial} failed (exit ${r.exitCode}): ${r.output.trim().slice(0, 300)}`, { serial });
+    throw new PqvError(
+      'BENCH_FAILED',
+      `A file operation on ${serial} failed (exit ${r.exitCode}): ${r.output.trim().slice(0, 300)}`,
+      { serial },
+    );
   }
 }
 
@@ -98,7 +116,12 @@ export interface DeployResult {
 }
 
 /** Push a model (content-addressed); returns its device path. */
-export async function deployModel(client: AdbClient, serial: string, modelPath: string, opts: LongOperationOptions = {}): Promise<DeployResult> {
+export async function deployModel(
+  client: AdbClient,
+  serial: string,
+  modelPath: string,
+  opts: LongOperationOptions = {},
+): Promise<DeployResult> {
   const sha = await sha256File(modelPath);
   const name = path.basename(modelPath);
   const size = (await fs.promises.stat(modelPath)).size;
@@ -111,12 +134,25 @@ export async function deployModel(client: AdbClient, serial: string, modelPath: 
   const partDir = `${finalDir}.part`;
   await sh(client, serial, [['rm', '-rf', partDir]], opts.signal);
   await pushFile(client, serial, modelPath, `${partDir}/${name}`, { ...opts, mode: 0o644 });
-  await sh(client, serial, [['rm', '-rf', finalDir], ['mv', partDir, finalDir]], opts.signal);
+  await sh(
+    client,
+    serial,
+    [
+      ['rm', '-rf', finalDir],
+      ['mv', partDir, finalDir],
+    ],
+    opts.signal,
+  );
   return { remotePath, cached: false };
 }
 
 /** Push a runner once per device (cached by its content hash); returns the device folder. */
-export async function deployRunner(client: AdbClient, serial: string, runner: Runner, opts: LongOperationOptions = {}): Promise<DeployResult> {
+export async function deployRunner(
+  client: AdbClient,
+  serial: string,
+  runner: Runner,
+  opts: LongOperationOptions = {},
+): Promise<DeployResult> {
   const finalDir = `${DEVICE_ROOT}/runners/${runner.abi}-${runner.contentHash}`;
   const bin = runner.files.find((f) => f.executable);
   if (bin && (await remoteSize(client, serial, `${finalDir}/${bin.name}`)) === bin.size) {
@@ -125,7 +161,10 @@ export async function deployRunner(client: AdbClient, serial: string, runner: Ru
   const partDir = `${finalDir}.part`;
   await sh(client, serial, [['rm', '-rf', partDir]], opts.signal);
   for (const f of runner.files) {
-    await pushFile(client, serial, f.localPath, `${partDir}/${f.name}`, { ...opts, mode: f.executable ? 0o755 : 0o644 });
+    await pushFile(client, serial, f.localPath, `${partDir}/${f.name}`, {
+      ...opts,
+      mode: f.executable ? 0o755 : 0o644,
+    });
   }
   const execs = runner.files.filter((f) => f.executable).map((f) => `${partDir}/${f.name}`);
   const steps: string[][] = [];
@@ -136,7 +175,11 @@ export async function deployRunner(client: AdbClient, serial: string, runner: Ru
 }
 
 /** Remove everything this app put on the phone (or one sub-folder of it). */
-export async function cleanupDevice(client: AdbClient, serial: string, opts: { signal?: AbortSignal; subPath?: string } = {}): Promise<void> {
+export async function cleanupDevice(
+  client: AdbClient,
+  serial: string,
+  opts: { signal?: AbortSignal; subPath?: string } = {},
+): Promise<void> {
   const target = opts.subPath ? `${DEVICE_ROOT}/${opts.subPath.replace(/^\/+/, '')}` : DEVICE_ROOT;
   if (!target.startsWith(`${DEVICE_ROOT}`) || target.includes('/../')) {
     throw new PqvError('INVALID_ARGUMENT', `Refusing to delete ${target}: only ${DEVICE_ROOT} is ours.`);

@@ -68,9 +68,16 @@ async function checkState(client: AdbClient, serial: string): Promise<void> {
     throw mapAdbError(e, serial);
   }
   const d = devices.find((x) => x.id === serial);
-  if (!d) throw new PqvError('DEVICE_NOT_FOUND', `${serial} is not connected. Plug it in (or \`adb connect\` it) and check \`pqv devices\`.`, { serial });
-  if (d.type === 'unauthorized') throw new PqvError('DEVICE_UNAUTHORIZED', `${serial} is unauthorized. ${hintFor('unauthorized')}`, { serial });
-  if (d.type === 'offline') throw new PqvError('DEVICE_OFFLINE', `${serial} is offline. ${hintFor('offline')}`, { serial });
+  if (!d)
+    throw new PqvError(
+      'DEVICE_NOT_FOUND',
+      `${serial} is not connected. Plug it in (or \`adb connect\` it) and check \`pqv devices\`.`,
+      { serial },
+    );
+  if (d.type === 'unauthorized')
+    throw new PqvError('DEVICE_UNAUTHORIZED', `${serial} is unauthorized. ${hintFor('unauthorized')}`, { serial });
+  if (d.type === 'offline')
+    throw new PqvError('DEVICE_OFFLINE', `${serial} is offline. ${hintFor('offline')}`, { serial });
 }
 
 interface RunContext {
@@ -84,7 +91,10 @@ interface RunContext {
 }
 
 /** The full shell command for one perf_test invocation. */
-export function runnerCommand(ctx: { runnerDir: string; runDir: string; backend: DeviceBackend; cpuMask?: string }, args: string[]): string {
+export function runnerCommand(
+  ctx: { runnerDir: string; runDir: string; backend: DeviceBackend; cpuMask?: string },
+  args: string[],
+): string {
   const env = [
     `LD_LIBRARY_PATH=${shellQuote(ctx.runnerDir)}`,
     `ADSP_LIBRARY_PATH=${shellQuote(`${ctx.runnerDir};/vendor/lib/rfsa/adsp;/vendor/dsp/cdsp;/system/lib/rfsa/adsp;/dsp`)}`,
@@ -93,10 +103,19 @@ export function runnerCommand(ctx: { runnerDir: string; runDir: string; backend:
   return `cd ${shellQuote(ctx.runDir)} && ${env.join(' ')} ${pin}${shellQuote(`${ctx.runnerDir}/${PERF_TEST_BINARY}`)} ${shellJoin(args)} 2>&1`;
 }
 
-async function invoke(ctx: RunContext, args: string[], opts: { signal?: AbortSignal; timeoutMs?: number }): Promise<string> {
+async function invoke(
+  ctx: RunContext,
+  args: string[],
+  opts: { signal?: AbortSignal; timeoutMs?: number },
+): Promise<string> {
   const cmd = runnerCommand({ ...ctx, cpuMask: ctx.facts.bigCoreMask }, args);
   const r = await runShell(ctx.client, ctx.serial, cmd, { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 600_000 });
-  if (r.exitCode !== 0) throw classifyRunnerFailure(r.exitCode, r.output, { serial: ctx.serial, backend: ctx.backend, runnerVersion: ctx.runner.version });
+  if (r.exitCode !== 0)
+    throw classifyRunnerFailure(r.exitCode, r.output, {
+      serial: ctx.serial,
+      backend: ctx.backend,
+      runnerVersion: ctx.runner.version,
+    });
   return r.output;
 }
 
@@ -112,7 +131,10 @@ export async function benchOnDevice(
   { signal, onProgress }: LongOperationOptions = {},
 ): Promise<BenchResult> {
   if (!DEVICE_BACKENDS.includes(backend as DeviceBackend)) {
-    throw new PqvError('BACKEND_UNSUPPORTED', `Backend "${backend}" cannot run on a phone. Use one of: ${DEVICE_BACKENDS.join(', ')}.`);
+    throw new PqvError(
+      'BACKEND_UNSUPPORTED',
+      `Backend "${backend}" cannot run on a phone. Use one of: ${DEVICE_BACKENDS.join(', ')}.`,
+    );
   }
   const devBackend = backend as DeviceBackend;
   const runs = options.runs ?? 50;
@@ -123,15 +145,33 @@ export async function benchOnDevice(
   const facts = await readDeviceFacts(client, serial, signal);
   const runner = await resolveRunner(facts.abis, options.runners);
   const warnings: RunnerWarning[] = [...runner.warnings];
-  if (options.inputPath) warnings.push({ code: 'INVALID_ARGUMENT', message: 'inputPath is not used on phones: the runner generates inputs (-I).' });
+  if (options.inputPath)
+    warnings.push({
+      code: 'INVALID_ARGUMENT',
+      message: 'inputPath is not used on phones: the runner generates inputs (-I).',
+    });
   const runnerDeploy = await deployRunner(client, serial, runner, { signal, onProgress });
   const model = await deployModel(client, serial, modelPath, { signal, onProgress });
   const runId = `${Date.now().toString(36)}-${crypto.randomBytes(4).toString('hex')}`;
   const runDir = `${DEVICE_ROOT}/runs/${runId}`;
   const mk = await runShell(client, serial, shellJoin(['mkdir', '-p', runDir]), { signal, timeoutMs: 30_000 });
-  if (mk.exitCode !== 0) throw new PqvError('BENCH_FAILED', `Cannot create ${runDir} on ${serial}: ${mk.output.trim()}`, { serial });
-  const ctx: RunContext = { client, serial, runner, runnerDir: runnerDeploy.remotePath, runDir, backend: devBackend, facts };
-  const threads = options.threads && options.threads > 0 ? options.threads : devBackend === 'cpu' || devBackend === 'xnnpack' ? facts.bigCores.length : 0;
+  if (mk.exitCode !== 0)
+    throw new PqvError('BENCH_FAILED', `Cannot create ${runDir} on ${serial}: ${mk.output.trim()}`, { serial });
+  const ctx: RunContext = {
+    client,
+    serial,
+    runner,
+    runnerDir: runnerDeploy.remotePath,
+    runDir,
+    backend: devBackend,
+    facts,
+  };
+  const threads =
+    options.threads && options.threads > 0
+      ? options.threads
+      : devBackend === 'cpu' || devBackend === 'xnnpack'
+        ? facts.bigCores.length
+        : 0;
   const common = {
     backend: devBackend,
     threads,
@@ -144,7 +184,9 @@ export async function benchOnDevice(
   try {
     const policy = options.thermal === false ? null : (options.thermal ?? {});
     onProgress?.({ stage: 'cooldown', done: 0, total: 1, device: serial });
-    const before = policy ? await waitForCool(client, serial, policy, { signal, onProgress }) : await readThermal(client, serial, signal);
+    const before = policy
+      ? await waitForCool(client, serial, policy, { signal, onProgress })
+      : await readThermal(client, serial, signal);
     // perf_test always does one untimed warm-up inference; more warm-up is a separate short run.
     if (warmup > 1) {
       onProgress?.({ stage: 'benchmark', done: 0, total: runs, detail: `warm-up (${warmup})`, device: serial });
@@ -156,7 +198,12 @@ export async function benchOnDevice(
     const withProfile = options.placement ?? true;
     const output = await invoke(
       ctx,
-      perfTestArgs({ ...common, runs, resultFile: `${runDir}/result.csv`, profilePrefix: withProfile ? 'profile' : undefined }),
+      perfTestArgs({
+        ...common,
+        runs,
+        resultFile: `${runDir}/result.csv`,
+        profilePrefix: withProfile ? 'profile' : undefined,
+      }),
       { signal, timeoutMs: options.runnerTimeoutMs },
     );
     const m = parsePerfTestOutput(output);
@@ -165,9 +212,16 @@ export async function benchOnDevice(
     let placement: Record<string, number> | undefined;
     if (withProfile) {
       const ls = await runShell(client, serial, shellJoin(['ls', runDir]), { signal, timeoutMs: 30_000 });
-      const file = ls.output.split('\n').map((s) => s.trim()).find((f) => /^profile_.*\.json$/.test(f));
+      const file = ls.output
+        .split('\n')
+        .map((s) => s.trim())
+        .find((f) => /^profile_.*\.json$/.test(f));
       if (file) placement = parseProfilePlacement(await pullText(client, serial, `${runDir}/${file}`)).shares;
-      else warnings.push({ code: 'BENCH_OUTPUT_UNPARSABLE', message: 'The runner wrote no profile; operator placement is unknown.' });
+      else
+        warnings.push({
+          code: 'BENCH_OUTPUT_UNPARSABLE',
+          message: 'The runner wrote no profile; operator placement is unknown.',
+        });
     }
     const after = await readThermal(client, serial, signal);
     if (policy?.cooldownMs) await cancellableSleep(policy.cooldownMs, signal);

@@ -34,7 +34,12 @@ export function splitExitMarker(raw: string): ShellResult | null {
  * Run `command` (already quoted by the caller) on the phone. Rejects with DEVICE_DISCONNECTED when the
  * link drops before the exit marker arrives, CancelledError on abort.
  */
-export async function runShell(client: AdbClient, serial: string, command: string, opts: RunShellOptions = {}): Promise<ShellResult> {
+export async function runShell(
+  client: AdbClient,
+  serial: string,
+  command: string,
+  opts: RunShellOptions = {},
+): Promise<ShellResult> {
   throwIfAborted(opts.signal);
   let stream: NodeJS.ReadWriteStream & { destroy?: () => void; end: () => void };
   try {
@@ -58,7 +63,15 @@ export async function runShell(client: AdbClient, serial: string, command: strin
       stream.destroy?.();
     };
     const timer = setTimeout(() => {
-      finish(() => reject(new PqvError('BENCH_FAILED', `A command on ${serial} did not finish within ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s.`, { serial })));
+      finish(() =>
+        reject(
+          new PqvError(
+            'BENCH_FAILED',
+            `A command on ${serial} did not finish within ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s.`,
+            { serial },
+          ),
+        ),
+      );
       stream.destroy?.();
     }, opts.timeoutMs ?? 600_000);
     // The signal may have fired while the shell was being opened.
@@ -79,10 +92,14 @@ export async function runShell(client: AdbClient, serial: string, command: strin
       else
         finish(() =>
           reject(
-            new PqvError('DEVICE_DISCONNECTED', `Lost the connection to ${serial} while a command was running. Check the cable or network link and retry.`, {
-              serial,
-              partialOutput: raw.slice(-2000),
-            }),
+            new PqvError(
+              'DEVICE_DISCONNECTED',
+              `Lost the connection to ${serial} while a command was running. Check the cable or network link and retry.`,
+              {
+                serial,
+                partialOutput: raw.slice(-2000),
+              },
+            ),
           ),
         );
     });

@@ -79,7 +79,11 @@ export async function connectRemote(hostPort: string, opts: AdbServerOptions = {
   try {
     return await client.connect(m[1]!, Number(m[2]));
   } catch (e) {
-    throw new PqvError('DEVICE_NOT_FOUND', `Could not connect to ${hostPort}: ${(e as Error).message}. Check the address and that \`adb tcpip\` is enabled on the phone.`, { hostPort });
+    throw new PqvError(
+      'DEVICE_NOT_FOUND',
+      `Could not connect to ${hostPort}: ${(e as Error).message}. Check the address and that \`adb tcpip\` is enabled on the phone.`,
+      { hostPort },
+    );
   }
 }
 
@@ -166,7 +170,11 @@ export class DeviceWatcher extends EventEmitter {
   }
 
   /** Resolve when `pred` holds for a device event (or the current list), reject after timeoutMs. */
-  waitFor(pred: (d: DeviceInfo | undefined, serial: string) => boolean, serial: string, timeoutMs = 20_000): Promise<void> {
+  waitFor(
+    pred: (d: DeviceInfo | undefined, serial: string) => boolean,
+    serial: string,
+    timeoutMs = 20_000,
+  ): Promise<void> {
     if (pred(this.known.get(serial), serial)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onEvent = (): void => {
@@ -178,7 +186,13 @@ export class DeviceWatcher extends EventEmitter {
       };
       const timer = setTimeout(() => {
         this.off('event', onEvent);
-        reject(new PqvError('DEVICE_NOT_FOUND', `Timed out waiting for ${serial} (state now: ${this.known.get(serial)?.state ?? 'absent'}).`, { serial }));
+        reject(
+          new PqvError(
+            'DEVICE_NOT_FOUND',
+            `Timed out waiting for ${serial} (state now: ${this.known.get(serial)?.state ?? 'absent'}).`,
+            { serial },
+          ),
+        );
       }, timeoutMs);
       this.on('event', onEvent);
     });

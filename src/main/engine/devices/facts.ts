@@ -81,7 +81,10 @@ export function splitSections(text: string): Record<string, string> {
 }
 
 /** Build DeviceFacts from the raw pieces (pure; used by tests on captured transcripts). */
-export function factsFrom(raw: { getprop: string; meminfo: string; battery: string; thermal: string; cpus: Record<string, string> }, cpuIndices: number[]): DeviceFacts {
+export function factsFrom(
+  raw: { getprop: string; meminfo: string; battery: string; thermal: string; cpus: Record<string, string> },
+  cpuIndices: number[],
+): DeviceFacts {
   const props = parseGetprop(raw.getprop);
   const battery = parseBattery(raw.battery);
   const num = (s: string | undefined): number | null => {
@@ -124,7 +127,11 @@ export async function readDeviceFacts(client: AdbClient, serial: string, signal?
   const sec = splitSections(`__PQV_S__getprop\n${first.output}`);
   const cpuIndices = parseCpuList(sec.possible ?? '');
   if (!sec.getprop || cpuIndices.length === 0) {
-    throw new PqvError('BENCH_FAILED', `Could not read device properties of ${serial}. Is it a normal Android phone? Output: ${first.output.slice(0, 300)}`, { serial });
+    throw new PqvError(
+      'BENCH_FAILED',
+      `Could not read device properties of ${serial}. Is it a normal Android phone? Output: ${first.output.slice(0, 300)}`,
+      { serial },
+    );
   }
   const cmds = cpuIndices.flatMap((i) => [
     `echo __PQV_S__cap${i}`,
@@ -134,7 +141,13 @@ export async function readDeviceFacts(client: AdbClient, serial: string, signal?
   ]);
   const second = await runShell(client, serial, cmds.join('; '), { signal, timeoutMs: 60_000 });
   return factsFrom(
-    { getprop: sec.getprop, meminfo: sec.meminfo ?? '', battery: sec.battery ?? '', thermal: sec.thermal ?? '', cpus: splitSections(second.output) },
+    {
+      getprop: sec.getprop,
+      meminfo: sec.meminfo ?? '',
+      battery: sec.battery ?? '',
+      thermal: sec.thermal ?? '',
+      cpus: splitSections(second.output),
+    },
     cpuIndices,
   );
 }

@@ -53,13 +53,17 @@ export function providerArgs(o: PerfArgsOptions): string[] {
     case 'npu':
       return ['-e', 'qnn', '-i', `backend_type|htp htp_performance_mode|${o.htpPerformanceMode ?? 'burst'}`];
     default:
-      throw new PqvError('BACKEND_UNSUPPORTED', `Unknown device backend "${String(o.backend)}". Use cpu, xnnpack, nnapi, gpu or npu.`);
+      throw new PqvError(
+        'BACKEND_UNSUPPORTED',
+        `Unknown device backend "${String(o.backend)}". Use cpu, xnnpack, nnapi, gpu or npu.`,
+      );
   }
 }
 
 /** The full argument vector (unquoted) after the binary path. */
 export function perfTestArgs(o: PerfArgsOptions): string[] {
-  if (!Number.isInteger(o.runs) || o.runs < 1) throw new PqvError('INVALID_ARGUMENT', `runs must be a positive integer (got ${o.runs}).`);
+  if (!Number.isInteger(o.runs) || o.runs < 1)
+    throw new PqvError('INVALID_ARGUMENT', `runs must be a positive integer (got ${o.runs}).`);
   const args = [...providerArgs(o), '-I', '-r', String(o.runs), '-s'];
   if (o.threads > 0) args.push('-x', String(o.threads));
   if (o.disableCpuFallback) args.push('-C', 'session.disable_cpu_ep_fallback|1');

@@ -42,9 +42,13 @@ export function parsePerfTestOutput(raw: string): PerfTestMetrics {
   const average = find(text, 'Average inference time cost', 'ms');
   const session = find(text, 'Session creation time cost', 's');
   if (requests === null || average === null || session === null) {
-    throw new PqvError('BENCH_OUTPUT_UNPARSABLE', 'The runner output has no benchmark summary (Session creation / Total inference requests / Average inference time). Is it onnxruntime_perf_test? See docs/runners.md.', {
-      tail: text.slice(-1000),
-    });
+    throw new PqvError(
+      'BENCH_OUTPUT_UNPARSABLE',
+      'The runner output has no benchmark summary (Session creation / Total inference requests / Average inference time). Is it onnxruntime_perf_test? See docs/runners.md.',
+      {
+        tail: text.slice(-1000),
+      },
+    );
   }
   const sec = (label: string): number | null => {
     const v = find(text, label, 's');

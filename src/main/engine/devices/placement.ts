@@ -27,7 +27,9 @@ export function parseProfilePlacement(json: string): Placement {
   } catch (e) {
     throw new PqvError('BENCH_OUTPUT_UNPARSABLE', `The runtime profile is not valid JSON: ${(e as Error).message}`);
   }
-  const list: TraceEvent[] = Array.isArray(events) ? (events as TraceEvent[]) : ((events as { traceEvents?: TraceEvent[] }).traceEvents ?? []);
+  const list: TraceEvent[] = Array.isArray(events)
+    ? (events as TraceEvent[])
+    : ((events as { traceEvents?: TraceEvent[] }).traceEvents ?? []);
   const byNode = new Map<string, { provider: string; op: string }>();
   for (const e of list) {
     if (e.cat !== 'Node' || !e.args?.provider || !e.name) continue;

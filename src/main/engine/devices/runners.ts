@@ -65,7 +65,11 @@ export async function sha256File(p: string): Promise<string> {
 /** Versions whose Android perf_test is known to mis-parse its flags. */
 export function versionWarning(version: string | null): RunnerWarning | null {
   if (version === null) {
-    return { code: 'RUNNER_UNSUPPORTED', message: 'The runner has no VERSION file; its ONNX Runtime version is unknown. Add one (see docs/runners.md) so known-broken builds can be detected.' };
+    return {
+      code: 'RUNNER_UNSUPPORTED',
+      message:
+        'The runner has no VERSION file; its ONNX Runtime version is unknown. Add one (see docs/runners.md) so known-broken builds can be detected.',
+    };
   }
   if (version.trim() === '1.23.0') {
     return {
@@ -81,25 +85,46 @@ export function versionWarning(version: string | null): RunnerWarning | null {
 export async function resolveRunner(abis: string[], opts: RunnerOptions = {}): Promise<Runner> {
   const root = opts.runnersDir ?? process.env.PQV_RUNNERS;
   if (!root) {
-    throw new PqvError('RUNNER_MISSING', 'No benchmark runner is configured. Set PQV_RUNNERS (or the runners folder in the settings) to a folder laid out as <abi>/onnxruntime_perf_test; see docs/runners.md.');
+    throw new PqvError(
+      'RUNNER_MISSING',
+      'No benchmark runner is configured. Set PQV_RUNNERS (or the runners folder in the settings) to a folder laid out as <abi>/onnxruntime_perf_test; see docs/runners.md.',
+    );
   }
   for (const abi of abis) {
     const dir = path.join(root, abi);
     const bin = path.join(dir, PERF_TEST_BINARY);
     if (!fs.existsSync(bin)) continue;
-    const names = (await fs.promises.readdir(dir)).filter((n) => n === PERF_TEST_BINARY || /\.so(\.\d+)*$/.test(n)).sort();
+    const names = (await fs.promises.readdir(dir))
+      .filter((n) => n === PERF_TEST_BINARY || /\.so(\.\d+)*$/.test(n))
+      .sort();
     const files: RunnerFile[] = [];
     for (const name of names) {
       const localPath = path.join(dir, name);
       const st = await fs.promises.stat(localPath);
       if (!st.isFile()) continue;
-      files.push({ name, localPath, size: st.size, sha256: await sha256File(localPath), executable: name === PERF_TEST_BINARY });
+      files.push({
+        name,
+        localPath,
+        size: st.size,
+        sha256: await sha256File(localPath),
+        executable: name === PERF_TEST_BINARY,
+      });
     }
     const versionFile = path.join(dir, 'VERSION');
-    const version = fs.existsSync(versionFile) ? (await fs.promises.readFile(versionFile, 'utf8')).trim() || null : null;
-    const contentHash = crypto.createHash('sha256').update(files.map((f) => `${f.name}:${f.sha256}\n`).join('')).digest('hex').slice(0, 16);
+    const version = fs.existsSync(versionFile)
+      ? (await fs.promises.readFile(versionFile, 'utf8')).trim() || null
+      : null;
+    const contentHash = crypto
+      .createHash('sha256')
+      .update(files.map((f) => `${f.name}:${f.sha256}\n`).join(''))
+      .digest('hex')
+      .slice(0, 16);
     const warning = versionWarning(version);
     return { abi, dir, files, version, contentHash, warnings: warning ? [warning] : [] };
   }
-  throw new PqvError('RUNNER_MISSING', `No runner for this phone's ABIs (${abis.join(', ') || 'none reported'}) under ${root}. Add ${root}/<abi>/onnxruntime_perf_test and its libraries; see docs/runners.md.`, { abis, root });
+  throw new PqvError(
+    'RUNNER_MISSING',
+    `No runner for this phone's ABIs (${abis.join(', ') || 'none reported'}) under ${root}. Add ${root}/<abi>/onnxruntime_perf_test and its libraries; see docs/runners.md.`,
+    { abis, root },
+  );
 }

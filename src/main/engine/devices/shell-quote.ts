@@ -11,7 +11,10 @@ import { PqvError } from '../../../common/errors.js';
  */
 export function shellQuote(arg: string): string {
   if (arg.includes('\0')) {
-    throw new PqvError('INVALID_ARGUMENT', 'A file name or argument contains a NUL byte, which a shell cannot pass. Rename the file.');
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      'A file name or argument contains a NUL byte, which a shell cannot pass. Rename the file.',
+    );
   }
   if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;

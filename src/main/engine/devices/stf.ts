@@ -30,7 +30,11 @@ export class StfClient {
   private readonly base: string;
 
   constructor(private readonly opts: StfOptions) {
-    if (!opts.token) throw new PqvError('INVALID_ARGUMENT', 'An STF access token is required (STF → Settings → Keys → Access tokens).');
+    if (!opts.token)
+      throw new PqvError(
+        'INVALID_ARGUMENT',
+        'An STF access token is required (STF → Settings → Keys → Access tokens).',
+      );
     this.base = opts.baseUrl.replace(/\/+$/, '');
   }
 
@@ -39,12 +43,18 @@ export class StfClient {
     try {
       res = await fetch(`${this.base}/api/v1${p}`, {
         method,
-        headers: { Authorization: `Bearer ${this.opts.token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+        headers: {
+          Authorization: `Bearer ${this.opts.token}`,
+          ...(body ? { 'Content-Type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
       });
     } catch (e) {
-      throw new PqvError('STF_FAILED', `Cannot reach STF at ${this.base}: ${(e as Error).message}. Check the URL and network.`);
+      throw new PqvError(
+        'STF_FAILED',
+        `Cannot reach STF at ${this.base}: ${(e as Error).message}. Check the URL and network.`,
+      );
     }
     const text = await res.text();
     let json: { success?: boolean; description?: string } & Record<string, unknown> = {};
@@ -53,9 +63,14 @@ export class StfClient {
     } catch {
       /* non-JSON error page */
     }
-    if (res.status === 401) throw new PqvError('STF_FAILED', 'STF rejected the access token (401). Create a new token in STF settings.');
+    if (res.status === 401)
+      throw new PqvError('STF_FAILED', 'STF rejected the access token (401). Create a new token in STF settings.');
     if (!res.ok || json.success === false) {
-      throw new PqvError('STF_FAILED', `STF ${method} ${p} failed (${res.status}): ${json.description ?? text.slice(0, 200)}`, { status: res.status });
+      throw new PqvError(
+        'STF_FAILED',
+        `STF ${method} ${p} failed (${res.status}): ${json.description ?? text.slice(0, 200)}`,
+        { status: res.status },
+      );
     }
     return json as T;
   }
@@ -78,7 +93,10 @@ export class StfClient {
 
   /** Ask STF for an adb-connectable address (`host:port`). */
   async remoteConnect(serial: string): Promise<string> {
-    const r = await this.call<{ remoteConnectUrl?: string }>('POST', `/user/devices/${encodeURIComponent(serial)}/remoteConnect`);
+    const r = await this.call<{ remoteConnectUrl?: string }>(
+      'POST',
+      `/user/devices/${encodeURIComponent(serial)}/remoteConnect`,
+    );
     if (!r.remoteConnectUrl) throw new PqvError('STF_FAILED', `STF gave no remote-connect address for ${serial}.`);
     return r.remoteConnectUrl;
   }
@@ -96,8 +114,16 @@ export class StfClient {
     const devices = await this.listDevices();
     const d = devices.find((x) => x.serial === serial);
     if (!d) throw new PqvError('DEVICE_NOT_FOUND', `STF has no device ${serial}.`, { serial });
-    if (!d.present || !d.ready) throw new PqvError('STF_FAILED', `STF device ${serial} is not ready (present=${d.present}, ready=${d.ready}).`, { serial });
-    if (d.using === false && d.owner) throw new PqvError('STF_FAILED', `STF device ${serial} is used by ${d.owner.email ?? d.owner.name ?? 'someone else'}.`, { serial });
+    if (!d.present || !d.ready)
+      throw new PqvError('STF_FAILED', `STF device ${serial} is not ready (present=${d.present}, ready=${d.ready}).`, {
+        serial,
+      });
+    if (d.using === false && d.owner)
+      throw new PqvError(
+        'STF_FAILED',
+        `STF device ${serial} is used by ${d.owner.email ?? d.owner.name ?? 'someone else'}.`,
+        { serial },
+      );
     await this.reserve(serial);
     const url = await this.remoteConnect(serial);
     await connectRemote(url, adb);

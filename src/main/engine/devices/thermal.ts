@@ -24,7 +24,12 @@ export interface ThermalPolicy {
 }
 
 export async function readThermal(client: AdbClient, serial: string, signal?: AbortSignal): Promise<ThermalSnapshot> {
-  const r = await runShell(client, serial, 'echo __PQV_S__thermal; dumpsys thermalservice; echo __PQV_S__battery; dumpsys battery', { signal, timeoutMs: 30_000 });
+  const r = await runShell(
+    client,
+    serial,
+    'echo __PQV_S__thermal; dumpsys thermalservice; echo __PQV_S__battery; dumpsys battery',
+    { signal, timeoutMs: 30_000 },
+  );
   const s = splitSections(r.output);
   return { status: parseThermalStatus(s.thermal ?? ''), batteryTempC: parseBattery(s.battery ?? '').tempC };
 }
@@ -50,7 +55,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Wait until the phone is cool; returns the last reading. DEVICE_THERMAL_TIMEOUT when it stays hot. */
-export async function waitForCool(client: AdbClient, serial: string, policy: ThermalPolicy = {}, opts: LongOperationOptions = {}): Promise<ThermalSnapshot> {
+export async function waitForCool(
+  client: AdbClient,
+  serial: string,
+  policy: ThermalPolicy = {},
+  opts: LongOperationOptions = {},
+): Promise<ThermalSnapshot> {
   const deadline = Date.now() + (policy.timeoutMs ?? 300_000);
   for (;;) {
     throwIfAborted(opts.signal);
@@ -63,7 +73,12 @@ export async function waitForCool(client: AdbClient, serial: string, policy: The
         { serial, ...t },
       );
     }
-    opts.onProgress?.({ stage: 'cooldown', done: 0, detail: `status ${t.status ?? '?'}, battery ${t.batteryTempC ?? '?'} °C`, device: serial });
+    opts.onProgress?.({
+      stage: 'cooldown',
+      done: 0,
+      detail: `status ${t.status ?? '?'}, battery ${t.batteryTempC ?? '?'} °C`,
+      device: serial,
+    });
     await sleep(Math.min(policy.pollMs ?? 5000, Math.max(0, deadline - Date.now())), opts.signal);
   }
 }

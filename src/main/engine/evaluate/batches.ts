@@ -28,7 +28,10 @@ export async function* imageBatches(
     const chunk = items.slice(start, start + batchSize);
     const data = new Float32Array(chunk.length * per);
     await Promise.all(chunk.map((it, i) => loadImageInto(it.path, cfg, data, i * per)));
-    const dims = cfg.layout === 'NHWC' ? [chunk.length, cfg.height, cfg.width, cfg.channels] : [chunk.length, cfg.channels, cfg.height, cfg.width];
+    const dims =
+      cfg.layout === 'NHWC'
+        ? [chunk.length, cfg.height, cfg.width, cfg.channels]
+        : [chunk.length, cfg.channels, cfg.height, cfg.width];
     yield { data, dims, labels: chunk.map((c) => c.label), start };
   }
 }

@@ -27,11 +27,17 @@ export async function loadDataset(dir: string): Promise<Dataset> {
   const s = await stat(root).catch(() => undefined);
   if (!s) throw new PqvError('DATASET_INVALID', `Dataset folder not found: ${root}. Check the path.`);
   if (!s.isDirectory()) {
-    throw new PqvError('DATASET_INVALID', `${root} is a file, not a dataset folder. Pass a folder with one sub-folder per class, or with a labels.csv.`);
+    throw new PqvError(
+      'DATASET_INVALID',
+      `${root} is a file, not a dataset folder. Pass a folder with one sub-folder per class, or with a labels.csv.`,
+    );
   }
   const entries = await readdir(root, { withFileTypes: true });
   if (entries.some((e) => e.isFile() && e.name === 'labels.csv')) return loadLabelsCsv(root);
-  const classDirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const classDirs = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
   if (classDirs.length === 0) {
     throw new PqvError(
       'DATASET_INVALID',
@@ -53,7 +59,10 @@ async function loadLabelsCsv(root: string): Promise<Dataset> {
   const text = await readFile(join(root, 'labels.csv'), 'utf8');
   const items: DatasetItem[] = [];
   const names = new Map<string, number>();
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   for (const [i, line] of lines.entries()) {
     const m = /^"?([^",]+)"?\s*,\s*"?([^",]+)"?$/.exec(line);
     if (!m) throw new PqvError('DATASET_INVALID', `labels.csv line ${i + 1} is not "file,label": ${line}`);
@@ -92,7 +101,10 @@ export function balancedSubset(ds: Dataset, limit?: number): DatasetItem[] {
     let took = false;
     for (const q of queues) {
       const it = q[round];
-      if (it && out.length < limit) { out.push(it); took = true; }
+      if (it && out.length < limit) {
+        out.push(it);
+        took = true;
+      }
     }
     if (!took) break;
   }

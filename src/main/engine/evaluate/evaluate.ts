@@ -35,7 +35,10 @@ export interface EvaluateOptions {
 }
 
 /** Evaluate a model's accuracy. Coded errors: model file errors, DATASET_*, PREPROCESS_MISSING, INFERENCE_FAILED. */
-export async function evaluateModel(opts: EvaluateOptions, { signal, onProgress }: LongOperationOptions = {}): Promise<EvalResult> {
+export async function evaluateModel(
+  opts: EvaluateOptions,
+  { signal, onProgress }: LongOperationOptions = {},
+): Promise<EvalResult> {
   const requested = opts.batchSize ?? 32;
   if (!Number.isInteger(requested) || requested < 1) {
     throw new PqvError('INVALID_ARGUMENT', `--batch must be a whole number ≥ 1 (got ${requested}).`);
@@ -71,7 +74,10 @@ export async function evaluateModel(opts: EvaluateOptions, { signal, onProgress 
       const out = await runFloat(session, batch.data, batch.dims);
       const classes = out.dims[out.dims.length - 1] ?? 0;
       if (out.dims.length !== 2 || out.dims[0] !== batch.dims[0]) {
-        throw new PqvError('INFERENCE_FAILED', `The model output has shape [${out.dims.join(', ')}]; evaluation needs logits of shape [batch, classes].`);
+        throw new PqvError(
+          'INFERENCE_FAILED',
+          `The model output has shape [${out.dims.join(', ')}]; evaluation needs logits of shape [batch, classes].`,
+        );
       }
       if (classes < dataset.classes.length) {
         throw new PqvError(

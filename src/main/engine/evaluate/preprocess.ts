@@ -29,7 +29,10 @@ const preprocessSchema = z.object({
 export function parsePreprocess(value: unknown, source: string): PreprocessConfig {
   const r = preprocessSchema.safeParse(value);
   if (!r.success) {
-    throw new PqvError('PREPROCESS_MISSING', `Preprocessing in ${source} is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new PqvError(
+      'PREPROCESS_MISSING',
+      `Preprocessing in ${source} is invalid: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const cfg = r.data as PreprocessConfig;
   if (cfg.mean.length !== cfg.channels || cfg.std.length !== cfg.channels) {
@@ -59,7 +62,10 @@ export async function resolvePreprocess(
       base = parsePreprocess(JSON.parse(meta.value), `${modelPath} metadata`);
     } catch (e) {
       if (e instanceof PqvError) throw e;
-      throw new PqvError('PREPROCESS_MISSING', `Metadata ${PREPROCESS_METADATA_KEY} of ${modelPath} is not valid JSON.`);
+      throw new PqvError(
+        'PREPROCESS_MISSING',
+        `Metadata ${PREPROCESS_METADATA_KEY} of ${modelPath} is not valid JSON.`,
+      );
     }
   }
   if (!base) {
@@ -76,7 +82,13 @@ export async function resolvePreprocess(
     }
   }
   const merged = { ...base, ...stripUndefined(overrides) };
-  if (merged.height === undefined || merged.width === undefined || merged.channels === undefined || !merged.mean || !merged.std) {
+  if (
+    merged.height === undefined ||
+    merged.width === undefined ||
+    merged.channels === undefined ||
+    !merged.mean ||
+    !merged.std
+  ) {
     throw new PqvError(
       'PREPROCESS_MISSING',
       `No preprocessing known for ${modelPath}. Add ${sidecarPath(modelPath)} ({"height","width","channels","mean","std"}) or pass --size, --channels, --mean and --std.`,
@@ -105,10 +117,17 @@ export function imageSize(cfg: PreprocessConfig): number {
 /**
  * Decode an image file and write its normalised tensor into `out` at `offset` (NCHW or NHWC).
  */
-export async function loadImageInto(path: string, cfg: PreprocessConfig, out: Float32Array, offset: number): Promise<void> {
+export async function loadImageInto(
+  path: string,
+  cfg: PreprocessConfig,
+  out: Float32Array,
+  offset: number,
+): Promise<void> {
   let img = sharp(path, { failOn: 'error' });
   if (cfg.resizeShorter) {
-    img = img.resize(cfg.resizeShorter, cfg.resizeShorter, { fit: 'outside', kernel: 'cubic' }).resize(cfg.width, cfg.height, { fit: 'cover', position: 'centre' });
+    img = img
+      .resize(cfg.resizeShorter, cfg.resizeShorter, { fit: 'outside', kernel: 'cubic' })
+      .resize(cfg.width, cfg.height, { fit: 'cover', position: 'centre' });
   } else {
     img = img.resize(cfg.width, cfg.height, { fit: 'fill' });
   }
@@ -131,7 +150,7 @@ export async function loadImageInto(path: string, cfg: PreprocessConfig, out: Fl
       for (let k = 0; k < c; k++) {
         const v = (raw[(y * w + x) * channels + k] ?? 0) / 255;
         const norm = (v - (cfg.mean[k] ?? 0)) / (cfg.std[k] ?? 1);
-        const idx = nhwc ? ((y * w + x) * c + k) : (k * h * w + y * w + x);
+        const idx = nhwc ? (y * w + x) * c + k : k * h * w + y * w + x;
         out[offset + idx] = norm;
       }
     }

@@ -108,14 +108,24 @@ export function attrString(node: NodeProto, name: string): string | undefined {
 export type AttrValue = number | { f: number } | number[] | { floats: number[] } | string | TensorProto;
 
 function makeAttr(name: string, v: AttrValue): AttributeProto {
-  if (typeof v === 'number') return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(v) });
+  if (typeof v === 'number')
+    return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INT, i: BigInt(v) });
   if (typeof v === 'string') {
-    return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.STRING, s: new TextEncoder().encode(v) });
+    return create(AttributeProtoSchema, {
+      name,
+      type: AttributeProto_AttributeType.STRING,
+      s: new TextEncoder().encode(v),
+    });
   }
   if (Array.isArray(v)) {
-    return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.INTS, ints: v.map((x) => BigInt(x)) });
+    return create(AttributeProtoSchema, {
+      name,
+      type: AttributeProto_AttributeType.INTS,
+      ints: v.map((x) => BigInt(x)),
+    });
   }
-  if ('f' in v && typeof v.f === 'number') return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOAT, f: v.f });
+  if ('f' in v && typeof v.f === 'number')
+    return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOAT, f: v.f });
   if ('floats' in v && Array.isArray(v.floats)) {
     return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOATS, floats: v.floats });
   }
@@ -158,7 +168,7 @@ export function topologicalOrder(graph: GraphProto): NodeProto[] {
   const out: NodeProto[] = [];
   while (remaining.length > 0) {
     const before = remaining.length;
-    for (let i = 0; i < remaining.length; ) {
+    for (let i = 0; i < remaining.length;) {
       const n = remaining[i] as NodeProto;
       if (n.input.every((x) => available.has(x))) {
         out.push(n);
@@ -168,7 +178,9 @@ export function topologicalOrder(graph: GraphProto): NodeProto[] {
     }
     if (remaining.length === before) {
       const stuck = remaining[0] as NodeProto;
-      throw new Error(`Graph is not topologically sortable: node ${stuck.name || stuck.opType} waits on a missing input`);
+      throw new Error(
+        `Graph is not topologically sortable: node ${stuck.name || stuck.opType} waits on a missing input`,
+      );
     }
   }
   return out;
@@ -185,18 +197,28 @@ export function removeDeadNodes(graph: GraphProto): number {
     const p = idx.producer.get(name);
     if (!p || keep.has(p)) continue;
     keep.add(p);
-    for (const i of p.input) if (i && !live.has(i)) { live.add(i); stack.push(i); }
+    for (const i of p.input)
+      if (i && !live.has(i)) {
+        live.add(i);
+        stack.push(i);
+      }
   }
   const before = graph.node.length;
   graph.node = graph.node.filter((n) => keep.has(n));
-  graph.initializer = graph.initializer.filter((t) => live.has(t.name) || graph.input.some((i) => i.name === t.name && live.has(i.name)));
+  graph.initializer = graph.initializer.filter(
+    (t) => live.has(t.name) || graph.input.some((i) => i.name === t.name && live.has(i.name)),
+  );
   return before - graph.node.length;
 }
 
 /** A name not yet used by any tensor or node in the graph, built from `base`. */
 export function uniqueNamer(graph: GraphProto): (base: string) => string {
   const used = new Set<string>();
-  for (const n of graph.node) { used.add(n.name); for (const o of n.output) used.add(o); for (const i of n.input) used.add(i); }
+  for (const n of graph.node) {
+    used.add(n.name);
+    for (const o of n.output) used.add(o);
+    for (const i of n.input) used.add(i);
+  }
   for (const t of graph.initializer) used.add(t.name);
   for (const i of graph.input) used.add(i.name);
   for (const o of graph.output) used.add(o.name);

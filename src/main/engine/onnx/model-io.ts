@@ -10,7 +10,10 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   ModelProtoSchema,
   StringStringEntryProtoSchema,
-  TensorProto_DataLocation, type ModelProto, type TensorProto } from 'onnx-buf';
+  TensorProto_DataLocation,
+  type ModelProto,
+  type TensorProto,
+} from 'onnx-buf';
 import { PqvError } from '../../../common/errors.js';
 
 export type { ModelProto } from 'onnx-buf';
@@ -121,7 +124,19 @@ function findTruncatedInitializer(model: ModelProto): string | null {
 
 /** Bytes per element by ONNX data type (fixed-width types only). */
 export const BYTES_PER_ELEMENT: Record<number, number> = {
-  1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2,
+  1: 4,
+  2: 1,
+  3: 1,
+  4: 2,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  12: 4,
+  13: 8,
+  16: 2,
 };
 
 /** Load a model file; external data (if any) is read into `rawData` so the model is self-contained in memory. */
@@ -163,7 +178,10 @@ async function inlineExternalData(model: ModelProto, baseDir: string): Promise<v
     const offset = Number(kv.get('offset') ?? '0');
     const length = kv.has('length') ? Number(kv.get('length')) : buf.length - offset;
     if (offset + length > buf.length) {
-      throw new PqvError('MODEL_TRUNCATED', `External data file ${location} is shorter than initializer ${t.name} needs.`);
+      throw new PqvError(
+        'MODEL_TRUNCATED',
+        `External data file ${location} is shorter than initializer ${t.name} needs.`,
+      );
     }
     t.rawData = new Uint8Array(buf.subarray(offset, offset + length));
     t.dataLocation = TensorProto_DataLocation.DEFAULT;

@@ -29,7 +29,10 @@ function toOrtOptions(o: SessionOptions): ort.InferenceSession.SessionOptions {
 }
 
 /** Create a session from a model file path or an in-memory model. Coded error when ONNX Runtime rejects it. */
-export async function createSession(model: string | ModelProto | Uint8Array, o: SessionOptions = {}): Promise<ort.InferenceSession> {
+export async function createSession(
+  model: string | ModelProto | Uint8Array,
+  o: SessionOptions = {},
+): Promise<ort.InferenceSession> {
   try {
     if (typeof model === 'string') return await ort.InferenceSession.create(model, toOrtOptions(o));
     const bytes = model instanceof Uint8Array ? model : serializeModel(model);

@@ -10,8 +10,21 @@ export type { TensorProto } from 'onnx-buf';
 
 /** ONNX data type → readable name (as used in summaries). */
 export const DATA_TYPE_NAMES: Record<number, string> = {
-  0: 'undefined', 1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64',
-  8: 'string', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+  0: 'undefined',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  16: 'bfloat16',
 };
 
 /** Shape of a tensor as plain numbers. */
@@ -33,7 +46,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 export function readFloat32(t: TensorProto): Float32Array {
   if (t.dataType === TensorProto_DataType.FLOAT16) return float16ToFloat32(readUint16(t));
   if (t.dataType !== TensorProto_DataType.FLOAT) {
-    throw new PqvError('MODEL_UNSUPPORTED', `Tensor ${t.name} is ${DATA_TYPE_NAMES[t.dataType] ?? t.dataType}, expected float32.`);
+    throw new PqvError(
+      'MODEL_UNSUPPORTED',
+      `Tensor ${t.name} is ${DATA_TYPE_NAMES[t.dataType] ?? t.dataType}, expected float32.`,
+    );
   }
   const n = elementCount(dimsOf(t));
   if (t.rawData.length > 0) {
@@ -66,15 +82,31 @@ export function readInts(t: TensorProto): number[] {
     const v = rawView(t);
     for (let i = 0; i < n; i++) {
       switch (t.dataType) {
-        case TensorProto_DataType.INT64: out[i] = Number(v.getBigInt64(i * 8, true)); break;
-        case TensorProto_DataType.UINT64: out[i] = Number(v.getBigUint64(i * 8, true)); break;
-        case TensorProto_DataType.INT32: out[i] = v.getInt32(i * 4, true); break;
-        case TensorProto_DataType.UINT32: out[i] = v.getUint32(i * 4, true); break;
-        case TensorProto_DataType.INT16: out[i] = v.getInt16(i * 2, true); break;
-        case TensorProto_DataType.UINT16: out[i] = v.getUint16(i * 2, true); break;
-        case TensorProto_DataType.INT8: out[i] = v.getInt8(i); break;
+        case TensorProto_DataType.INT64:
+          out[i] = Number(v.getBigInt64(i * 8, true));
+          break;
+        case TensorProto_DataType.UINT64:
+          out[i] = Number(v.getBigUint64(i * 8, true));
+          break;
+        case TensorProto_DataType.INT32:
+          out[i] = v.getInt32(i * 4, true);
+          break;
+        case TensorProto_DataType.UINT32:
+          out[i] = v.getUint32(i * 4, true);
+          break;
+        case TensorProto_DataType.INT16:
+          out[i] = v.getInt16(i * 2, true);
+          break;
+        case TensorProto_DataType.UINT16:
+          out[i] = v.getUint16(i * 2, true);
+          break;
+        case TensorProto_DataType.INT8:
+          out[i] = v.getInt8(i);
+          break;
         case TensorProto_DataType.UINT8:
-        case TensorProto_DataType.BOOL: out[i] = v.getUint8(i); break;
+        case TensorProto_DataType.BOOL:
+          out[i] = v.getUint8(i);
+          break;
         default:
           throw new PqvError('MODEL_UNSUPPORTED', `Tensor ${t.name} is not an integer tensor.`);
       }
@@ -102,7 +134,11 @@ export function readNumbers(t: TensorProto): number[] {
 }
 
 /** Build a float32 tensor stored as raw_data. */
-export function makeFloat32Tensor(name: string, dims: readonly number[], data: Float32Array | readonly number[]): TensorProto {
+export function makeFloat32Tensor(
+  name: string,
+  dims: readonly number[],
+  data: Float32Array | readonly number[],
+): TensorProto {
   const arr = data instanceof Float32Array ? data : Float32Array.from(data);
   if (arr.length !== elementCount(dims)) {
     throw new Error(`makeFloat32Tensor(${name}): ${arr.length} values for dims [${dims.join(',')}]`);
@@ -132,7 +168,12 @@ export function makeInt64Tensor(name: string, dims: readonly number[], data: rea
 }
 
 /** Build a tensor of any fixed-width type from already-encoded little-endian bytes. */
-export function makeRawTensor(name: string, dataType: TensorProto_DataType, dims: readonly number[], raw: Uint8Array<ArrayBuffer>): TensorProto {
+export function makeRawTensor(
+  name: string,
+  dataType: TensorProto_DataType,
+  dims: readonly number[],
+  raw: Uint8Array<ArrayBuffer>,
+): TensorProto {
   return create(TensorProtoSchema, { name, dims: dims.map((d) => BigInt(d)), dataType, rawData: raw });
 }
 
@@ -176,12 +217,12 @@ export function float32ToFloat16Bits(value: number): number {
     const half = 1 << (shift - 1);
     let m = mant >>> shift;
     const rem = mant & ((1 << shift) - 1);
-    if (rem > half || (rem === half && (m & 1))) m++;
+    if (rem > half || (rem === half && m & 1)) m++;
     return sign | m;
   }
   let m = mant >>> 13;
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (m & 1))) {
+  if (rem > 0x1000 || (rem === 0x1000 && m & 1)) {
     m++;
     if (m === 0x400) {
       m = 0;

@@ -19,7 +19,8 @@ const elems = (dims: readonly number[]): number => dims.reduce((a, d) => a * d, 
 export function countParams(v: VitMap): number {
   let n = elems(v.patch.weight.dims) + (v.patch.bias ? elems(v.patch.bias.dims) : 0);
   for (const t of [v.clsToken, v.distToken, v.posEmbed]) if (t) n += elems(t.dims);
-  const norm = (x: { gamma: { dims: number[] }; beta?: { dims: number[] } }): number => elems(x.gamma.dims) + (x.beta ? elems(x.beta.dims) : 0);
+  const norm = (x: { gamma: { dims: number[] }; beta?: { dims: number[] } }): number =>
+    elems(x.gamma.dims) + (x.beta ? elems(x.beta.dims) : 0);
   for (const b of v.blocks) {
     const a = b.attention;
     n += norm(b.norm1) + norm(b.norm2);

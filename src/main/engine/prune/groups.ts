@@ -41,7 +41,14 @@ function attentionGroup(b: VitBlock, kind: GroupKind, units: number, chans: (u: 
     for (const l of [a.q, a.k, a.v]) if (l) slices.push(...outSlices(l, per));
   }
   slices.push(...inSlices(a.proj, per));
-  return { id: `block${b.index}.${kind}`, kind, block: b.index, units, slices, reshapes: a.reshapes.map((r) => r.node) };
+  return {
+    id: `block${b.index}.${kind}`,
+    kind,
+    block: b.index,
+    units,
+    slices,
+    reshapes: a.reshapes.map((r) => r.node),
+  };
 }
 
 export function headGroup(b: VitBlock): DependencyGroup {

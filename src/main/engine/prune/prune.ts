@@ -29,8 +29,17 @@ export interface ApplyOptions {
 /** Check a parsed JSON value is a pruning plan. */
 export function parsePlan(value: unknown): PruningPlan {
   const p = value as Partial<PruningPlan> | null;
-  if (!p || p.format !== 'pqv-pruning-plan' || p.version !== 1 || !Array.isArray(p.groups) || typeof p.modelSha256 !== 'string') {
-    throw new PqvError('INVALID_ARGUMENT', 'This file is not a PQV Studio pruning plan (format pqv-pruning-plan, version 1). Save one with --plan-out.');
+  if (
+    !p ||
+    p.format !== 'pqv-pruning-plan' ||
+    p.version !== 1 ||
+    !Array.isArray(p.groups) ||
+    typeof p.modelSha256 !== 'string'
+  ) {
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      'This file is not a PQV Studio pruning plan (format pqv-pruning-plan, version 1). Save one with --plan-out.',
+    );
   }
   return p as PruningPlan;
 }
@@ -40,7 +49,10 @@ export function applyPruningPlan(model: ModelProto, plan: PruningPlan, options: 
   if (!options.skipVerify) {
     const sha = options.modelSha256 ?? sha256Hex(serializeModel(model));
     if (sha !== plan.modelSha256) {
-      throw new PqvError('INVALID_ARGUMENT', `The pruning plan was made for another model (sha256 ${plan.modelSha256.slice(0, 12)}…, this one is ${sha.slice(0, 12)}…). Make a new plan for this model.`);
+      throw new PqvError(
+        'INVALID_ARGUMENT',
+        `The pruning plan was made for another model (sha256 ${plan.modelSha256.slice(0, 12)}…, this one is ${sha.slice(0, 12)}…). Make a new plan for this model.`,
+      );
     }
   }
   return applyPlanToModel(model, plan, options.vit);
@@ -54,7 +66,11 @@ export interface PruneResult {
 }
 
 /** Discover, plan (or replay `plan`), apply, and measure. */
-export async function pruneModel(model: ModelProto, options: PruneOptions & { plan?: PruningPlan }, op: LongOperationOptions = {}): Promise<PruneResult> {
+export async function pruneModel(
+  model: ModelProto,
+  options: PruneOptions & { plan?: PruningPlan },
+  op: LongOperationOptions = {},
+): Promise<PruneResult> {
   const vit = discoverVit(model);
   const sha = options.modelSha256 ?? sha256Hex(serializeModel(model));
   const plan = options.plan ?? (await planPruning(model, vit, { ...options, modelSha256: sha }, op));
@@ -64,6 +80,11 @@ export async function pruneModel(model: ModelProto, options: PruneOptions & { pl
     model: pruned,
     plan,
     before: { params: countParams(vit), storedParams: countStoredParams(model), macs: countMacs(vit), vit },
-    after: { params: countParams(vitAfter), storedParams: countStoredParams(pruned), macs: countMacs(vitAfter), vit: vitAfter },
+    after: {
+      params: countParams(vitAfter),
+      storedParams: countStoredParams(pruned),
+      macs: countMacs(vitAfter),
+      vit: vitAfter,
+    },
   };
 }

@@ -23,7 +23,12 @@ function roundingFor(g: DependencyGroup, roundTo: number): number {
 }
 
 /** Remove `ratio` of each group's units independently. */
-export function selectUniform(groups: DependencyGroup[], scores: Float64Array[], ratio: number, roundTo: number): number[][] {
+export function selectUniform(
+  groups: DependencyGroup[],
+  scores: Float64Array[],
+  ratio: number,
+  roundTo: number,
+): number[][] {
   return groups.map((g, gi) => {
     const kept = roundKept(g.units - Math.floor(g.units * ratio), g.units, roundingFor(g, roundTo));
     return lowest(scores[gi] as Float64Array, g.units - kept);
@@ -34,7 +39,12 @@ export function selectUniform(groups: DependencyGroup[], scores: Float64Array[],
  * Remove `ratio` of all units of the given groups (same kind) by global rank of their normalised
  * scores, keeping at least one unit per group and rounding each group's kept count up.
  */
-export function selectGlobal(groups: DependencyGroup[], scores: Float64Array[], ratio: number, roundTo: number): number[][] {
+export function selectGlobal(
+  groups: DependencyGroup[],
+  scores: Float64Array[],
+  ratio: number,
+  roundTo: number,
+): number[][] {
   const all: Array<{ g: number; u: number; s: number }> = [];
   groups.forEach((g, gi) => {
     const sc = scores[gi] as Float64Array;

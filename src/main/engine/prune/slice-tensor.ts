@@ -20,7 +20,10 @@ function rawBytes(t: TensorProto): Uint8Array {
     v.forEach((x, i) => dv.setBigInt64(i * 8, BigInt(x), true));
     return out;
   }
-  throw new PqvError('MODEL_UNSUPPORTED', `Initializer ${t.name} stores its data in a typed field PQV Studio cannot slice; re-export the model.`);
+  throw new PqvError(
+    'MODEL_UNSUPPORTED',
+    `Initializer ${t.name} stores its data in a typed field PQV Studio cannot slice; re-export the model.`,
+  );
 }
 
 type Typed = Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
@@ -35,7 +38,13 @@ function view(bytes: Uint8Array, width: number): Typed {
 }
 
 /** Gather `keep` indices along `axis` of a row-major byte buffer. */
-function gatherAxis(src: Uint8Array, dims: number[], axis: number, keep: number[], width: number): Uint8Array<ArrayBuffer> {
+function gatherAxis(
+  src: Uint8Array,
+  dims: number[],
+  axis: number,
+  keep: number[],
+  width: number,
+): Uint8Array<ArrayBuffer> {
   const n = dims[axis] as number;
   const innerElems = dims.slice(axis + 1).reduce((a, d) => a * d, 1);
   const inner = innerElems * width;
@@ -65,9 +74,14 @@ function gatherAxis(src: Uint8Array, dims: number[], axis: number, keep: number[
 }
 
 /** A new tensor named `name` holding `t` with `removed[axis]` indices dropped along each axis. */
-export function sliceTensor(t: TensorProto, removed: ReadonlyMap<number, ReadonlySet<number>>, name = t.name): TensorProto {
+export function sliceTensor(
+  t: TensorProto,
+  removed: ReadonlyMap<number, ReadonlySet<number>>,
+  name = t.name,
+): TensorProto {
   const width = BYTES_PER_ELEMENT[t.dataType];
-  if (width === undefined) throw new PqvError('MODEL_UNSUPPORTED', `Initializer ${t.name} has a data type PQV Studio cannot slice.`);
+  if (width === undefined)
+    throw new PqvError('MODEL_UNSUPPORTED', `Initializer ${t.name} has a data type PQV Studio cannot slice.`);
   const dims = dimsOf(t);
   let data: Uint8Array = rawBytes(t);
   let sliced: Uint8Array<ArrayBuffer> | undefined;

@@ -20,11 +20,16 @@ type Removal = Map<number, Set<number>>;
 function reshapeTarget(form: HeadReshape['form'], heads: number, headDim: number): number[] {
   const inner = heads * headDim;
   switch (form) {
-    case 'split-bn3hd': return [0, 0, 3, heads, headDim];
-    case 'split-bnhd': return [0, 0, heads, headDim];
-    case 'split-nbh-d': return [0, -1, headDim];
-    case 'merge-bnc': return [0, 0, inner];
-    case 'merge-nb-c': return [-1, inner];
+    case 'split-bn3hd':
+      return [0, 0, 3, heads, headDim];
+    case 'split-bnhd':
+      return [0, 0, heads, headDim];
+    case 'split-nbh-d':
+      return [0, -1, headDim];
+    case 'merge-bnc':
+      return [0, 0, inner];
+    case 'merge-nb-c':
+      return [-1, inner];
   }
 }
 
@@ -35,10 +40,16 @@ export function matchPlanGroups(vit: VitMap, plan: PruningPlan): Array<{ group: 
   return plan.groups.map((pg) => {
     const group = byId.get(pg.id);
     if (!group || group.units !== pg.units) {
-      throw new PqvError('INVALID_ARGUMENT', `The pruning plan does not fit this model (group ${pg.id}). Make a new plan for this model.`, { group: pg.id });
+      throw new PqvError(
+        'INVALID_ARGUMENT',
+        `The pruning plan does not fit this model (group ${pg.id}). Make a new plan for this model.`,
+        { group: pg.id },
+      );
     }
     if (pg.removed.some((u) => !Number.isInteger(u) || u < 0 || u >= group.units) || pg.removed.length >= group.units) {
-      throw new PqvError('INVALID_ARGUMENT', `The pruning plan removes invalid units of group ${pg.id}.`, { group: pg.id });
+      throw new PqvError('INVALID_ARGUMENT', `The pruning plan removes invalid units of group ${pg.id}.`, {
+        group: pg.id,
+      });
     }
     return { group, removed: pg.removed };
   });
@@ -80,7 +91,12 @@ export function applyPlanToModel(model: ModelProto, plan: PruningPlan, vitIn?: V
       // Identity aliases pass the (possibly sliced) initializer through; their consumers are the uses.
       if (!init || !touched.has(init) || n.opType === 'Identity') return;
       const site = sites.get(`${ni}:${ii}`);
-      const key = site ? [...site.removal.entries()].sort((a, b) => a[0] - b[0]).map(([a, r]) => `${a}:${[...r].sort((x, y) => x - y).join(',')}`).join('|') : '';
+      const key = site
+        ? [...site.removal.entries()]
+            .sort((a, b) => a[0] - b[0])
+            .map(([a, r]) => `${a}:${[...r].sort((x, y) => x - y).join(',')}`)
+            .join('|')
+        : '';
       let list = uses.get(init);
       if (!list) uses.set(init, (list = []));
       list.push({ node: ni, input: ii, key, removal: site?.removal });
@@ -109,7 +125,8 @@ export function applyPlanToModel(model: ModelProto, plan: PruningPlan, vitIn?: V
   }
 
   // New head counts per block, then Reshape targets.
-  const lost = (kind: GroupKind, block: number): number => matched.find((m) => m.group.kind === kind && m.group.block === block)?.removed.length ?? 0;
+  const lost = (kind: GroupKind, block: number): number =>
+    matched.find((m) => m.group.kind === kind && m.group.block === block)?.removed.length ?? 0;
   for (const b of vit.blocks) {
     const heads = b.heads - lost('heads', b.index);
     const headDim = b.headDim - lost('head-dims', b.index);
@@ -117,9 +134,17 @@ export function applyPlanToModel(model: ModelProto, plan: PruningPlan, vitIn?: V
       const node = nodes[r.node];
       if (!node || node.opType !== 'Reshape') throw new PqvError('INTERNAL', `Reshape ${r.name} moved`);
       if (attrInt(node, 'allowzero', 0) !== 0) {
-        throw new PqvError('VIT_PATTERN_UNSUPPORTED', `Reshape "${r.name}" uses allowzero=1; PQV Studio cannot rewrite its target.`, { node: r.name });
+        throw new PqvError(
+          'VIT_PATTERN_UNSUPPORTED',
+          `Reshape "${r.name}" uses allowzero=1; PQV Studio cannot rewrite its target.`,
+          { node: r.name },
+        );
       }
-      const t = makeInt64Tensor(namer(`${r.name || 'reshape'}_pruned_shape`), [reshapeTarget(r.form, heads, headDim).length], reshapeTarget(r.form, heads, headDim));
+      const t = makeInt64Tensor(
+        namer(`${r.name || 'reshape'}_pruned_shape`),
+        [reshapeTarget(r.form, heads, headDim).length],
+        reshapeTarget(r.form, heads, headDim),
+      );
       inits.push(t);
       node.input[1] = t.name;
     }

@@ -37,7 +37,12 @@ export interface CalibrationSource {
 }
 
 /** Images of a dataset folder (class-balanced subset of `samples`), preprocessed like the model expects. */
-export async function datasetSource(dir: string, cfg: PreprocessConfig, samples: number, batchSize = 16): Promise<CalibrationSource> {
+export async function datasetSource(
+  dir: string,
+  cfg: PreprocessConfig,
+  samples: number,
+  batchSize = 16,
+): Promise<CalibrationSource> {
   const ds = await loadDataset(dir);
   const items = balancedSubset(ds, samples);
   return {
@@ -50,7 +55,12 @@ export async function datasetSource(dir: string, cfg: PreprocessConfig, samples:
 }
 
 /** Seeded standard-normal inputs of shape [n, ...sampleDims] (for models with random weights or no data). */
-export function randomSource(sampleDims: readonly number[], samples: number, seed = 1, batchSize = 8): CalibrationSource {
+export function randomSource(
+  sampleDims: readonly number[],
+  samples: number,
+  seed = 1,
+  batchSize = 8,
+): CalibrationSource {
   const per = sampleDims.reduce((a, d) => a * d, 1);
   return {
     id: `random:${seed}:${samples}:${sampleDims.join('x')}`,
@@ -134,7 +144,9 @@ export function reducedCalibrationModel(
   const flat = fresh('pqv_calibration_flat_shape');
   const one = fresh('pqv_calibration_one');
   const kShape = fresh('pqv_calibration_k_shape');
-  const [sStart, sEnd, sAxis, sStep] = ['start', 'end', 'axis', 'step'].map((x) => fresh(`pqv_calibration_sample_${x}`)) as [string, string, string, string];
+  const [sStart, sEnd, sAxis, sStep] = ['start', 'end', 'axis', 'step'].map((x) =>
+    fresh(`pqv_calibration_sample_${x}`),
+  ) as [string, string, string, string];
   if (tail || sampleStep > 0) g.initializer.push(makeInt64Tensor(flat, [1], [-1]));
   if (tail) {
     g.initializer.push(makeFloat32Tensor(one, [], [1]), makeInt64Tensor(kShape, [1], [1]));
@@ -154,7 +166,19 @@ export function reducedCalibrationModel(
     nodes.push(makeNode('ReduceMax', [t], [o.max], { keepdims: 0 }, fresh(`${t}_pqv_ReduceMax`)));
     if (tail) {
       const n = (x: string): string => fresh(`${t}_pqv_${x}`);
-      const [abs, fl, size, sizeF, kf, kfl, kp1, kmin, k64, k1, idx] = ['abs', 'flat', 'size', 'sizef', 'kf', 'kfloor', 'kp1', 'kmin', 'k64', 'k', 'topk_indices'].map(n) as string[] as [string, string, string, string, string, string, string, string, string, string, string];
+      const [abs, fl, size, sizeF, kf, kfl, kp1, kmin, k64, k1, idx] = [
+        'abs',
+        'flat',
+        'size',
+        'sizef',
+        'kf',
+        'kfloor',
+        'kp1',
+        'kmin',
+        'k64',
+        'k',
+        'topk_indices',
+      ].map(n) as string[] as [string, string, string, string, string, string, string, string, string, string, string];
       o.top = n('top');
       o.size = size;
       nodes.push(
@@ -183,7 +207,9 @@ export function reducedCalibrationModel(
   }
   g.node.push(...nodes);
   g.output = [];
-  for (const o of outputs.values()) for (const x of [o.min, o.max, o.top, o.size, o.sample]) if (x) g.output.push(create(ValueInfoProtoSchema, { name: x }));
+  for (const o of outputs.values())
+    for (const x of [o.min, o.max, o.top, o.size, o.sample])
+      if (x) g.output.push(create(ValueInfoProtoSchema, { name: x }));
   return { model: m, outputs };
 }
 
@@ -198,23 +224,34 @@ export async function collectStats(
   if (!inputName) throw new PqvError('MODEL_INVALID', 'The model has no runtime input to calibrate.');
   const kind = opts.kind ?? 'histogram';
   const percentile = opts.percentile ?? 99.999;
-  const sampleStep = kind === 'sampled-histogram' ? opts.sampleStep ?? 7 : 0;
-  const reduced = kind === 'histogram' ? undefined : reducedCalibrationModel(model, tensors, kind === 'tail', sampleStep);
+  const sampleStep = kind === 'sampled-histogram' ? (opts.sampleStep ?? 7) : 0;
+  const reduced =
+    kind === 'histogram' ? undefined : reducedCalibrationModel(model, tensors, kind === 'tail', sampleStep);
   const session = await createSession(reduced ? reduced.model : calibrationModel(model, tensors));
   const withHistogram = kind === 'histogram' || kind === 'sampled-histogram';
-  const stats = new Map<string, TensorStats>(tensors.map((t) => [t, new TensorStats(opts.bins ?? DEFAULT_BINS, withHistogram)]));
+  const stats = new Map<string, TensorStats>(
+    tensors.map((t) => [t, new TensorStats(opts.bins ?? DEFAULT_BINS, withHistogram)]),
+  );
   let done = 0;
   try {
     for await (const b of source.batches(opts.signal)) {
       throwIfAborted(opts.signal);
       const samples = b.dims[0] ?? 1;
       const feeds: Record<string, ort.Tensor> = { [inputName]: new ort.Tensor('float32', b.data, b.dims) };
-      if (kind === 'tail') feeds[FRACTION_INPUT] = new ort.Tensor('float32', Float32Array.of((source.count / samples) * (1 - percentile / 100)), []);
+      if (kind === 'tail')
+        feeds[FRACTION_INPUT] = new ort.Tensor(
+          'float32',
+          Float32Array.of((source.count / samples) * (1 - percentile / 100)),
+          [],
+        );
       let out: ort.InferenceSession.OnnxValueMapType;
       try {
         out = reduced ? await session.run(feeds) : await session.run(feeds, [...tensors]);
       } catch (e) {
-        throw new PqvError('INFERENCE_FAILED', `Calibration inference failed: ${e instanceof Error ? e.message : String(e)}`);
+        throw new PqvError(
+          'INFERENCE_FAILED',
+          `Calibration inference failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
       for (const t of tensors) {
         const st = stats.get(t) as TensorStats;
@@ -224,12 +261,17 @@ export async function collectStats(
           if (v && v.type === 'float32') st.add(v.data as Float32Array);
           continue;
         }
-        const scalar = (name: string): number => Number(((out[name] as ort.Tensor).data as ArrayLike<number | bigint>)[0]);
+        const scalar = (name: string): number =>
+          Number(((out[name] as ort.Tensor).data as ArrayLike<number | bigint>)[0]);
         st.addMinMax(scalar(r.min), scalar(r.max));
         if (r.sample) st.addSample((out[r.sample] as ort.Tensor).data as Float32Array);
         if (r.top && r.size) {
           const n = scalar(r.size);
-          st.addTail((out[r.top] as ort.Tensor).data as Float32Array, n, tailSize(Math.round((n / samples) * source.count), percentile));
+          st.addTail(
+            (out[r.top] as ort.Tensor).data as Float32Array,
+            n,
+            tailSize(Math.round((n / samples) * source.count), percentile),
+          );
         }
       }
       done += samples;
@@ -238,7 +280,11 @@ export async function collectStats(
   } finally {
     await session.release();
   }
-  if (done === 0) throw new PqvError('DATASET_EMPTY', 'The calibration data holds no samples. Point --calib at a folder with images.');
+  if (done === 0)
+    throw new PqvError(
+      'DATASET_EMPTY',
+      'The calibration data holds no samples. Point --calib at a folder with images.',
+    );
   return stats;
 }
 
@@ -274,7 +320,11 @@ export async function readRangesCache(path: string, key: string): Promise<Map<st
   return new Map(Object.entries(parsed.tensors).map(([k, v]) => [k, TensorStats.fromJSON(v)]));
 }
 
-export async function writeRangesCache(path: string, key: string, stats: ReadonlyMap<string, TensorStats>): Promise<void> {
+export async function writeRangesCache(
+  path: string,
+  key: string,
+  stats: ReadonlyMap<string, TensorStats>,
+): Promise<void> {
   const file: CacheFile = { version: 1, key, tensors: Object.fromEntries([...stats].map(([k, v]) => [k, v.toJSON()])) };
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, JSON.stringify(file));

@@ -49,7 +49,10 @@ export class TensorStats {
   /** Number of values the tail was taken from. */
   tailTotal = 0;
 
-  constructor(readonly bins = DEFAULT_BINS, readonly withHistogram = true) {
+  constructor(
+    readonly bins = DEFAULT_BINS,
+    readonly withHistogram = true,
+  ) {
     this.counts = new Float64Array(withHistogram ? bins : 0);
   }
 
@@ -123,7 +126,14 @@ export class TensorStats {
 
   /** Plain-object form for the ranges cache. */
   toJSON(): StatsJson {
-    return { min: this.min, max: this.max, top: this.top, counts: Array.from(this.counts), tail: Array.from(this.tail), tailTotal: this.tailTotal };
+    return {
+      min: this.min,
+      max: this.max,
+      top: this.top,
+      counts: Array.from(this.counts),
+      tail: Array.from(this.tail),
+      tailTotal: this.tailTotal,
+    };
   }
 
   static fromJSON(o: StatsJson): TensorStats {
@@ -217,7 +227,10 @@ export function entropyThreshold(counts: Float64Array, top: number, levels = 128
   let bestKl = Infinity;
   const consider = (i: number): void => {
     const kl = klAt(i);
-    if (kl < bestKl) { bestKl = kl; best = i; }
+    if (kl < bestKl) {
+      bestKl = kl;
+      best = i;
+    }
   };
   for (let i = levels; i <= bins; i += stride) consider(i);
   consider(bins);
@@ -229,7 +242,10 @@ export function entropyThreshold(counts: Float64Array, top: number, levels = 128
 function klDivergence(p: Float64Array, q: Float64Array, n: number): number {
   let ps = 0;
   let qs = 0;
-  for (let j = 0; j < n; j++) { ps += p[j] as number; qs += q[j] as number; }
+  for (let j = 0; j < n; j++) {
+    ps += p[j] as number;
+    qs += q[j] as number;
+  }
   if (ps === 0 || qs === 0) return Infinity;
   let kl = 0;
   for (let j = 0; j < n; j++) {
@@ -258,7 +274,8 @@ export function rangeOf(stats: TensorStats, method: CalibrationMethod, opts: Ran
   const observed = { min: Number.isFinite(stats.min) ? stats.min : 0, max: Number.isFinite(stats.max) ? stats.max : 0 };
   if (method === 'minmax') return observed;
   let t: number;
-  if (method === 'percentile' && stats.tail.length > 0) t = percentileFromTail(stats.tail, stats.tailTotal, opts.percentile ?? 99.999);
+  if (method === 'percentile' && stats.tail.length > 0)
+    t = percentileFromTail(stats.tail, stats.tailTotal, opts.percentile ?? 99.999);
   else if (!stats.withHistogram) return observed;
   else if (method === 'percentile') t = percentileThreshold(stats.counts, stats.top, opts.percentile ?? 99.999);
   else {

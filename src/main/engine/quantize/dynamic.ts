@@ -6,7 +6,15 @@
  * - Conv → DynamicQuantizeLinear + ConvInteger + Cast + scale Mul (+ bias Add), standard ONNX ops.
  */
 import type { ModelProto, NodeProto } from 'onnx-buf';
-import { GraphIndex, attrFloat, attrInt, makeNode, removeDeadNodes, topologicalOrder, uniqueNamer } from '../onnx/graph.js';
+import {
+  GraphIndex,
+  attrFloat,
+  attrInt,
+  makeNode,
+  removeDeadNodes,
+  topologicalOrder,
+  uniqueNamer,
+} from '../onnx/graph.js';
 import { DataType, dimsOf, makeFloat32Tensor, makeInt64Tensor, makeRawTensor, readFloat32 } from '../onnx/tensor.js';
 import { MS_DOMAIN, cloneModel, ensureOpset } from './model-utils.js';
 import { encodeInts, quantizeWeight } from './qdq-math.js';
@@ -48,12 +56,23 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicOptions = {}): 
   const replace = new Map<NodeProto, NodeProto[]>();
   const bypass = new Set<NodeProto>();
 
-  const addWeight = (base: string, data: Float32Array, dims: number[], axis: number | undefined): { q: string; s: string } => {
+  const addWeight = (
+    base: string,
+    data: Float32Array,
+    dims: number[],
+    axis: number | undefined,
+  ): { q: string; s: string } => {
     const qw = quantizeWeight(data, dims, 'int8', true, axis);
     const q = fresh(`${base}_quantized`);
     const s = fresh(`${base}_scale`);
     g.initializer.push(makeRawTensor(q, DataType.INT8, dims, encodeInts(qw.values, 'int8')));
-    g.initializer.push(makeFloat32Tensor(s, axis === undefined ? [1] : [qw.params.length], qw.params.map((p) => p.scale)));
+    g.initializer.push(
+      makeFloat32Tensor(
+        s,
+        axis === undefined ? [1] : [qw.params.length],
+        qw.params.map((p) => p.scale),
+      ),
+    );
     return { q, s };
   };
 
@@ -71,7 +90,10 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicOptions = {}): 
       let out = n.output[0];
       if (n.opType === 'Gemm') {
         if (attrInt(n, 'transA', 0) !== 0 || attrFloat(n, 'alpha', 1) !== 1 || attrFloat(n, 'beta', 1) !== 1) continue;
-        if (attrInt(n, 'transB', 0)) { data = transpose2d(data, k, m); [k, m] = [m, k]; }
+        if (attrInt(n, 'transB', 0)) {
+          data = transpose2d(data, k, m);
+          [k, m] = [m, k];
+        }
         const c = n.input[2] ? resolveConstant(idx, n.input[2]) : undefined;
         if (n.input[2] && (!c || dimsOf(c).length !== 1)) continue;
         biasName = n.input[2] || undefined;
@@ -79,7 +101,15 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicOptions = {}): 
         const add = idx.soleConsumer(out);
         const other = add?.input.find((x) => x !== out);
         const bias = other ? resolveConstant(idx, other) : undefined;
-        if (add && add.opType === 'Add' && bias && bias.dataType === DataType.FLOAT && dimsOf(bias).length === 1 && dimsOf(bias)[0] === m && add.output[0]) {
+        if (
+          add &&
+          add.opType === 'Add' &&
+          bias &&
+          bias.dataType === DataType.FLOAT &&
+          dimsOf(bias).length === 1 &&
+          dimsOf(bias)[0] === m &&
+          add.output[0]
+        ) {
           biasName = other;
           out = add.output[0];
           bypass.add(add);
@@ -129,7 +159,7 @@ export function quantizeDynamic(source: ModelProto, opts: DynamicOptions = {}): 
       quantized.push(base);
     }
   }
-  g.node = g.node.flatMap((n) => (bypass.has(n) ? [] : replace.get(n) ?? [n]));
+  g.node = g.node.flatMap((n) => (bypass.has(n) ? [] : (replace.get(n) ?? [n])));
   g.valueInfo = [];
   removeDeadNodes(g);
   g.node = topologicalOrder(g);

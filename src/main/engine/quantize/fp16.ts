@@ -8,7 +8,15 @@
  * Tensor element types come from one ONNX Runtime run of the float model (`probeTensorTypes`).
  */
 import type { ModelProto, NodeProto, TensorProto } from 'onnx-buf';
-import { GraphIndex, attrInt, makeNode, removeDeadNodes, setAttr, topologicalOrder, uniqueNamer } from '../onnx/graph.js';
+import {
+  GraphIndex,
+  attrInt,
+  makeNode,
+  removeDeadNodes,
+  setAttr,
+  topologicalOrder,
+  uniqueNamer,
+} from '../onnx/graph.js';
 import { DataType, dimsOf, float32ToFloat16, makeRawTensor, readFloat32 } from '../onnx/tensor.js';
 import { findDecomposedLayerNorms } from './layernorm-pattern.js';
 import { cloneModel, probeTensorTypes } from './model-utils.js';
@@ -26,7 +34,13 @@ export interface Fp16Options {
 }
 
 /** Op types kept in float32 by default: no float16 meaning (random generators) or float16 loses too much. */
-export const DEFAULT_FP16_BLOCK_LIST: readonly string[] = ['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Range'];
+export const DEFAULT_FP16_BLOCK_LIST: readonly string[] = [
+  'RandomNormal',
+  'RandomUniform',
+  'RandomNormalLike',
+  'RandomUniformLike',
+  'Range',
+];
 
 /** Input slots that must stay float32 whatever the compute type (ONNX spec: Resize roi/scales). */
 const FP32_SLOTS: Record<string, number[]> = { Resize: [1, 2] };
@@ -48,10 +62,19 @@ function toHalfTensor(t: TensorProto, name: string): { tensor: TensorProto; clam
   let clamped = false;
   for (let i = 0; i < f.length; i++) {
     const v = f[i] as number;
-    if (v > FP16_MAX) { f[i] = FP16_MAX; clamped = true; } else if (v < -FP16_MAX) { f[i] = -FP16_MAX; clamped = true; }
+    if (v > FP16_MAX) {
+      f[i] = FP16_MAX;
+      clamped = true;
+    } else if (v < -FP16_MAX) {
+      f[i] = -FP16_MAX;
+      clamped = true;
+    }
   }
   const bits = float32ToFloat16(f);
-  return { tensor: makeRawTensor(name, DataType.FLOAT16, dimsOf(t), new Uint8Array(bits.buffer as ArrayBuffer)), clamped };
+  return {
+    tensor: makeRawTensor(name, DataType.FLOAT16, dimsOf(t), new Uint8Array(bits.buffer as ArrayBuffer)),
+    clamped,
+  };
 }
 
 /** Convert a float32 model to float16. */
@@ -70,7 +93,8 @@ export async function convertToFp16(source: ModelProto, opts: Fp16Options = {}):
   const keepNames = new Set(opts.keepNodes ?? []);
   const kept = new Set<NodeProto>();
   for (const n of g.node) if (n.opType !== 'Constant' && (block.has(n.opType) || keepNames.has(n.name))) kept.add(n);
-  if (opts.keepLayerNormFp32 ?? true) for (const group of findDecomposedLayerNorms(idx)) for (const n of group) kept.add(n);
+  if (opts.keepLayerNormFp32 ?? true)
+    for (const group of findDecomposedLayerNorms(idx)) for (const n of group) kept.add(n);
 
   const constantNodes = new Map<string, NodeProto>();
   for (const n of g.node) if (n.opType === 'Constant' && n.output[0]) constantNodes.set(n.output[0], n);
@@ -83,7 +107,8 @@ export async function convertToFp16(source: ModelProto, opts: Fp16Options = {}):
     const p = idx.producer.get(name);
     return !!p && !kept.has(p);
   };
-  const wantsFp32 = (n: NodeProto, slot: number): boolean => kept.has(n) || (FP32_SLOTS[n.opType]?.includes(slot) ?? false);
+  const wantsFp32 = (n: NodeProto, slot: number): boolean =>
+    kept.has(n) || (FP32_SLOTS[n.opType]?.includes(slot) ?? false);
 
   const newNodes: NodeProto[] = [];
   let clampedConstants = 0;
@@ -93,9 +118,12 @@ export async function convertToFp16(source: ModelProto, opts: Fp16Options = {}):
   for (const name of [...idx.initializers.keys(), ...constantNodes.keys()]) {
     if (!isFloat(name)) continue;
     const consumers = idx.consumersOf(name);
-    const halfUses = consumers.flatMap((n) => n.input.map((x, slot) => ({ n, slot, x })).filter((u) => u.x === name && !wantsFp32(u.n, u.slot)));
+    const halfUses = consumers.flatMap((n) =>
+      n.input.map((x, slot) => ({ n, slot, x })).filter((u) => u.x === name && !wantsFp32(u.n, u.slot)),
+    );
     if (halfUses.length === 0) continue;
-    const fullUses = consumers.some((n) => n.input.some((x, slot) => x === name && wantsFp32(n, slot))) || idx.graphOutputs.has(name);
+    const fullUses =
+      consumers.some((n) => n.input.some((x, slot) => x === name && wantsFp32(n, slot))) || idx.graphOutputs.has(name);
     const target = fullUses ? fresh(`${name}_fp16`) : name;
     const init = idx.initializers.get(name);
     const cnode = constantNodes.get(name);
@@ -105,9 +133,14 @@ export async function convertToFp16(source: ModelProto, opts: Fp16Options = {}):
     if (clamped) clampedConstants++;
     if (init) {
       if (fullUses) g.initializer.push(tensor);
-      else { init.dataType = DataType.FLOAT16; init.rawData = tensor.rawData; init.floatData = []; }
+      else {
+        init.dataType = DataType.FLOAT16;
+        init.rawData = tensor.rawData;
+        init.floatData = [];
+      }
     } else if (cnode) {
-      if (fullUses) newNodes.push(makeNode('Constant', [], [target], { value: tensor }, fresh(`${cnode.name || name}_fp16`)));
+      if (fullUses)
+        newNodes.push(makeNode('Constant', [], [target], { value: tensor }, fresh(`${cnode.name || name}_fp16`)));
       else setAttr(cnode, 'value', tensor);
     }
     for (const u of halfUses) u.n.input[u.slot] = target;
@@ -145,7 +178,9 @@ export async function convertToFp16(source: ModelProto, opts: Fp16Options = {}):
   for (const k of kept) {
     for (const o of k.output) {
       if (!o || !isFloat(o)) continue;
-      const halfConsumers = idx.consumersOf(o).filter((c) => !kept.has(c) && c.input.some((x, s) => x === o && !wantsFp32(c, s)));
+      const halfConsumers = idx
+        .consumersOf(o)
+        .filter((c) => !kept.has(c) && c.input.some((x, s) => x === o && !wantsFp32(c, s)));
       if (halfConsumers.length === 0) continue;
       const casted = fresh(`${o}_fp16`);
       newNodes.push(makeNode('Cast', [o], [casted], { to: DataType.FLOAT16 }, fresh(`${o}_to_fp16`)));

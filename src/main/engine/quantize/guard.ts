@@ -7,9 +7,23 @@ import { DataType } from '../onnx/tensor.js';
 import { elemTypeOf } from './model-utils.js';
 
 const QUANTIZED_OPS = new Set([
-  'QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger', 'QLinearMatMul',
-  'QLinearConv', 'QLinearAdd', 'QLinearMul', 'DynamicQuantizeMatMul', 'MatMulIntegerToFloat', 'QGemm', 'QAttention',
-  'MatMulNBits', 'DynamicQuantizeLSTM', 'QLinearSoftmax', 'QLinearConcat',
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'DynamicQuantizeLinear',
+  'MatMulInteger',
+  'ConvInteger',
+  'QLinearMatMul',
+  'QLinearConv',
+  'QLinearAdd',
+  'QLinearMul',
+  'DynamicQuantizeMatMul',
+  'MatMulIntegerToFloat',
+  'QGemm',
+  'QAttention',
+  'MatMulNBits',
+  'DynamicQuantizeLSTM',
+  'QLinearSoftmax',
+  'QLinearConcat',
 ]);
 
 /** What makes a model reduced-precision, or undefined when it is plain float32. */
@@ -22,7 +36,9 @@ export function quantizedReason(model: ModelProto): string | undefined {
   if (half) return `initializer ${half.name} is float16`;
   const halfIn = g.input.find((i) => elemTypeOf(i) === DataType.FLOAT16);
   if (halfIn) return `input ${halfIn.name} is float16`;
-  const int8 = g.initializer.find((t) => (t.dataType === DataType.INT8 || t.dataType === DataType.UINT8) && t.dims.length >= 2);
+  const int8 = g.initializer.find(
+    (t) => (t.dataType === DataType.INT8 || t.dataType === DataType.UINT8) && t.dims.length >= 2,
+  );
   if (int8) return `weight ${int8.name} is stored as 8-bit integers`;
   return undefined;
 }

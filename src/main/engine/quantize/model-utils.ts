@@ -57,13 +57,26 @@ export function concreteInputDims(v: ValueInfoProto, batch = 1): number[] {
 export function untypedShapeValueInfo(name: string, elemType: number): ValueInfoProto {
   return create(ValueInfoProtoSchema, {
     name,
-    type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) } }),
+    type: create(TypeProtoSchema, {
+      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) },
+    }),
   });
 }
 
 const ORT_TYPE_CODES: Record<string, number> = {
-  float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, string: 8, bool: 9, float16: 10, float64: 11,
-  uint32: 12, uint64: 13,
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  uint16: 4,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  string: 8,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+  uint32: 12,
+  uint64: 13,
 };
 
 /** Zero-filled feeds for every runtime input (symbolic dims = 1). */
@@ -76,7 +89,8 @@ export function zeroFeeds(model: ModelProto): Record<string, ort.Tensor> {
     if (et === 1) feeds[v.name] = new ort.Tensor('float32', new Float32Array(n), dims);
     else if (et === 7) feeds[v.name] = new ort.Tensor('int64', new BigInt64Array(n), dims);
     else if (et === 6) feeds[v.name] = new ort.Tensor('int32', new Int32Array(n), dims);
-    else throw new PqvError('MODEL_UNSUPPORTED', `Input ${v.name} has an element type (${et}) the quantizer cannot feed.`);
+    else
+      throw new PqvError('MODEL_UNSUPPORTED', `Input ${v.name} has an element type (${et}) the quantizer cannot feed.`);
   }
   return feeds;
 }

@@ -124,7 +124,8 @@ export const BACKEND_PROFILES: Record<BackendName, BackendProfile> = {
   },
   'qnn-htp': {
     name: 'qnn-htp',
-    description: 'Qualcomm QNN EP, HTP (NPU) backend: fully quantized QDQ, uint8 or uint16 activations, symmetric 8-bit weights, fixed shapes.',
+    description:
+      'Qualcomm QNN EP, HTP (NPU) backend: fully quantized QDQ, uint8 or uint16 activations, symmetric 8-bit weights, fixed shapes.',
     docs: ['https://onnxruntime.ai/docs/execution-providers/QNN-ExecutionProvider.html', DOCS_QUANT],
     modes: ['int8-static'],
     defaultMode: 'int8-static',

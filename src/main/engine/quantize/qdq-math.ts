@@ -10,10 +10,14 @@ import type { QuantType, TensorRange } from './types.js';
 /** Smallest and largest integer of a quantized type. */
 export function qRange(type: QuantType): { qmin: number; qmax: number } {
   switch (type) {
-    case 'uint8': return { qmin: 0, qmax: 255 };
-    case 'int8': return { qmin: -128, qmax: 127 };
-    case 'uint16': return { qmin: 0, qmax: 65535 };
-    case 'int16': return { qmin: -32768, qmax: 32767 };
+    case 'uint8':
+      return { qmin: 0, qmax: 255 };
+    case 'int8':
+      return { qmin: -128, qmax: 127 };
+    case 'uint16':
+      return { qmin: 0, qmax: 65535 };
+    case 'int16':
+      return { qmin: -32768, qmax: 32767 };
   }
 }
 
@@ -24,10 +28,14 @@ export function isSigned(type: QuantType): boolean {
 /** ONNX element type of a quantized type. */
 export function onnxTypeOf(type: QuantType): DataType {
   switch (type) {
-    case 'uint8': return DataType.UINT8;
-    case 'int8': return DataType.INT8;
-    case 'uint16': return DataType.UINT16;
-    case 'int16': return DataType.INT16;
+    case 'uint8':
+      return DataType.UINT8;
+    case 'int8':
+      return DataType.INT8;
+    case 'uint16':
+      return DataType.UINT16;
+    case 'int16':
+      return DataType.INT16;
   }
 }
 
@@ -107,7 +115,10 @@ export function quantizeWeight(
   if (axis === undefined) {
     let min = Infinity;
     let max = -Infinity;
-    for (const v of data) { if (v < min) min = v; if (v > max) max = v; }
+    for (const v of data) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
     const p = computeQParams({ min, max }, type, symmetric);
     for (let i = 0; i < data.length; i++) values[i] = quantizeValue(data[i] as number, p, type);
     return { values, params: [p] };
@@ -122,7 +133,9 @@ export function quantizeWeight(
     if (v < (mins[c] as number)) mins[c] = v;
     if (v > (maxs[c] as number)) maxs[c] = v;
   }
-  const params = Array.from({ length: channels }, (_, c) => computeQParams({ min: mins[c] as number, max: maxs[c] as number }, type, symmetric));
+  const params = Array.from({ length: channels }, (_, c) =>
+    computeQParams({ min: mins[c] as number, max: maxs[c] as number }, type, symmetric),
+  );
   for (let i = 0; i < data.length; i++) {
     const c = Math.floor(i / inner) % channels;
     values[i] = quantizeValue(data[i] as number, params[c] as QParams, type);
@@ -134,11 +147,28 @@ export function quantizeWeight(
 export function encodeInts(values: ArrayLike<number>, type: QuantType | 'int32'): Uint8Array<ArrayBuffer> {
   const n = values.length;
   switch (type) {
-    case 'uint8': return Uint8Array.from(values);
-    case 'int8': return new Uint8Array(Int8Array.from(values).buffer);
-    case 'uint16': { const b = new Uint8Array(n * 2); const v = new DataView(b.buffer); for (let i = 0; i < n; i++) v.setUint16(i * 2, values[i] ?? 0, true); return b; }
-    case 'int16': { const b = new Uint8Array(n * 2); const v = new DataView(b.buffer); for (let i = 0; i < n; i++) v.setInt16(i * 2, values[i] ?? 0, true); return b; }
-    case 'int32': { const b = new Uint8Array(n * 4); const v = new DataView(b.buffer); for (let i = 0; i < n; i++) v.setInt32(i * 4, values[i] ?? 0, true); return b; }
+    case 'uint8':
+      return Uint8Array.from(values);
+    case 'int8':
+      return new Uint8Array(Int8Array.from(values).buffer);
+    case 'uint16': {
+      const b = new Uint8Array(n * 2);
+      const v = new DataView(b.buffer);
+      for (let i = 0; i < n; i++) v.setUint16(i * 2, values[i] ?? 0, true);
+      return b;
+    }
+    case 'int16': {
+      const b = new Uint8Array(n * 2);
+      const v = new DataView(b.buffer);
+      for (let i = 0; i < n; i++) v.setInt16(i * 2, values[i] ?? 0, true);
+      return b;
+    }
+    case 'int32': {
+      const b = new Uint8Array(n * 4);
+      const v = new DataView(b.buffer);
+      for (let i = 0; i < n; i++) v.setInt32(i * 4, values[i] ?? 0, true);
+      return b;
+    }
   }
 }
 

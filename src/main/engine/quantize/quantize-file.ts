@@ -28,7 +28,8 @@ export interface QuantizeFileOptions extends Omit<QuantizeOptions, 'calibration'
 function countParams(model: Awaited<ReturnType<typeof loadModel>>['model']): number {
   let n = 0;
   for (const t of model.graph?.initializer ?? []) {
-    if (t.dataType === DataType.FLOAT || t.dataType === DataType.FLOAT16) n += t.dims.reduce((a, d) => a * Number(d), 1);
+    if (t.dataType === DataType.FLOAT || t.dataType === DataType.FLOAT16)
+      n += t.dims.reduce((a, d) => a * Number(d), 1);
   }
   return n;
 }
@@ -38,7 +39,10 @@ export async function quantizeFile(input: string, output: string, o: QuantizeFil
   const loaded = await loadModel(input);
   assertFloatModel(loaded.model, loaded.path);
   if (o.mode === 'int8-static' && !o.calibDir) {
-    throw new PqvError('INVALID_ARGUMENT', 'int8-static needs calibration images: pass --calib DIR (a few hundred images of the task).');
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      'int8-static needs calibration images: pass --calib DIR (a few hundred images of the task).',
+    );
   }
   let preprocess: PreprocessConfig | undefined;
   try {
@@ -46,7 +50,8 @@ export async function quantizeFile(input: string, output: string, o: QuantizeFil
   } catch (e) {
     if (!(e instanceof PqvError && e.code === 'PREPROCESS_MISSING') || o.calibDir) throw e;
   }
-  const calibration = o.calibDir && preprocess ? await datasetSource(o.calibDir, preprocess, o.samples ?? 128) : undefined;
+  const calibration =
+    o.calibDir && preprocess ? await datasetSource(o.calibDir, preprocess, o.samples ?? 128) : undefined;
   const r = await quantizeModel(loaded.model, { ...o, calibration });
   if (preprocess) embedPreprocess(r.model, preprocess);
   const t0 = performance.now();

@@ -7,7 +7,14 @@ import type { ModelProto } from 'onnx-buf';
 import { PqvError, throwIfAborted } from '../../../common/errors.js';
 import type { LongOperationOptions } from '../../../common/progress.js';
 import { rangeOf, type TensorStats } from './calibrators.js';
-import { cacheKey, collectStats, readRangesCache, writeRangesCache, type CalibrationSource, type InputBatch } from './calibration.js';
+import {
+  cacheKey,
+  collectStats,
+  readRangesCache,
+  writeRangesCache,
+  type CalibrationSource,
+  type InputBatch,
+} from './calibration.js';
 import { checkBackendConstraints } from './constraints.js';
 import { quantizeDynamic } from './dynamic.js';
 import { convertToFp16 } from './fp16.js';
@@ -70,11 +77,17 @@ export interface QuantizeOutcome {
 export function staticConfigFor(p: BackendProfile, o: QuantizeOptions): StaticQuantConfig {
   const activationType = o.activationType ?? p.defaultActivationType;
   if (!p.activationTypes.includes(activationType)) {
-    throw new PqvError('BACKEND_UNSUPPORTED', `${p.name} does not take ${activationType} activations; use ${p.activationTypes.join(' or ')}.`);
+    throw new PqvError(
+      'BACKEND_UNSUPPORTED',
+      `${p.name} does not take ${activationType} activations; use ${p.activationTypes.join(' or ')}.`,
+    );
   }
   const weightType = o.weightType ?? p.defaultWeightType;
   if (!p.weightTypes.includes(weightType)) {
-    throw new PqvError('BACKEND_UNSUPPORTED', `${p.name} does not take ${weightType} weights; use ${p.weightTypes.join(' or ')}.`);
+    throw new PqvError(
+      'BACKEND_UNSUPPORTED',
+      `${p.name} does not take ${weightType} weights; use ${p.weightTypes.join(' or ')}.`,
+    );
   }
   const perChannel = o.perChannel ?? p.defaultPerChannel;
   if (perChannel && p.perChannel === 'forbidden') {
@@ -124,7 +137,10 @@ function splitSamples(batches: readonly InputBatch[]): InputBatch[] {
   return batches.flatMap((b) => {
     const n = b.dims[0] ?? 1;
     const per = b.data.length / n;
-    return Array.from({ length: n }, (_, i) => ({ data: b.data.slice(i * per, (i + 1) * per), dims: [1, ...b.dims.slice(1)] }));
+    return Array.from({ length: n }, (_, i) => ({
+      data: b.data.slice(i * per, (i + 1) * per),
+      dims: [1, ...b.dims.slice(1)],
+    }));
   });
 }
 
@@ -148,10 +164,15 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
   const backend = o.backend ?? 'cpu';
   const p = profileOf(backend);
   if (!p.modes.includes(o.mode)) {
-    throw new PqvError('BACKEND_UNSUPPORTED', `${backend} cannot run ${o.mode} models; use --mode ${p.modes.join(' or ')} for ${backend}.`);
+    throw new PqvError(
+      'BACKEND_UNSUPPORTED',
+      `${backend} cannot run ${o.mode} models; use --mode ${p.modes.join(' or ')} for ${backend}.`,
+    );
   }
   const timings: Record<string, number> = {};
-  const clock = (k: string, t0: number): void => { timings[k] = (timings[k] ?? 0) + (performance.now() - t0) / 1000; };
+  const clock = (k: string, t0: number): void => {
+    timings[k] = (timings[k] ?? 0) + (performance.now() - t0) / 1000;
+  };
   let model: ModelProto;
   let quantizedNodes = 0;
   let keptFloat: string[] = [];
@@ -160,14 +181,19 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
 
   if (o.mode === 'fp16') {
     const t0 = performance.now();
-    const r = await convertToFp16(source, { keepIoTypes: o.keepIoTypes ?? true, blockList: o.fp16BlockList, keepNodes: Array.isArray(o.keepFloat) ? o.keepFloat : [] });
+    const r = await convertToFp16(source, {
+      keepIoTypes: o.keepIoTypes ?? true,
+      blockList: o.fp16BlockList,
+      keepNodes: Array.isArray(o.keepFloat) ? o.keepFloat : [],
+    });
     clock('convert', t0);
     model = r.model;
     quantizedNodes = r.fp16Nodes;
     keptFloat = r.fp32Nodes;
     Object.assign(settings, { keepIoTypes: o.keepIoTypes ?? true });
   } else if (o.mode === 'int8-dynamic') {
-    if (p.perChannel === 'forbidden' && o.perChannel) throw new PqvError('BACKEND_UNSUPPORTED', `${backend} needs per-tensor weights.`);
+    if (p.perChannel === 'forbidden' && o.perChannel)
+      throw new PqvError('BACKEND_UNSUPPORTED', `${backend} needs per-tensor weights.`);
     const t0 = performance.now();
     const perChannel = o.perChannel ?? p.defaultPerChannel;
     const r = quantizeDynamic(source, { perChannel, keepFloat: Array.isArray(o.keepFloat) ? o.keepFloat : [] });
@@ -176,11 +202,16 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
     quantizedNodes = r.quantized.length;
     Object.assign(settings, { weightType: 'int8', perChannel });
   } else {
-    if (!o.calibration) throw new PqvError('INVALID_ARGUMENT', 'int8-static needs calibration data: pass --calib DIR (images of the task).');
+    if (!o.calibration)
+      throw new PqvError(
+        'INVALID_ARGUMENT',
+        'int8-static needs calibration data: pass --calib DIR (images of the task).',
+      );
     const cfg = staticConfigFor(p, o);
     const method = o.method ?? 'percentile';
     const percentile = o.percentile ?? 99.999;
-    if (!(percentile > 0 && percentile <= 100)) throw new PqvError('INVALID_ARGUMENT', `--percentile must be in (0, 100], got ${percentile}.`);
+    if (!(percentile > 0 && percentile <= 100))
+      throw new PqvError('INVALID_ARGUMENT', `--percentile must be in (0, 100], got ${percentile}.`);
     let t0 = performance.now();
     const types = await probeTensorTypes(source);
     const plan = planStatic(source, types, { ...cfg, keepFloat: [] });
@@ -189,19 +220,36 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
     t0 = performance.now();
     // minmax and percentile reduce inside the graph (exact and fast); entropy bins a strided sample
     // (every 7th value, sliced in the graph) with exact min/max, unless `exactHistogram` is set.
-    const kind = method === 'entropy' ? (o.exactHistogram ? 'histogram' : 'sampled-histogram') : method === 'percentile' ? 'tail' : 'minmax';
-    const key = o.rangesCache ? cacheKey(source, o.calibration, tensors, kind === 'tail' ? `tail:${percentile}` : kind) : '';
-    let stats: Map<string, TensorStats> | undefined = o.rangesCache ? await readRangesCache(o.rangesCache, key) : undefined;
+    const kind =
+      method === 'entropy'
+        ? o.exactHistogram
+          ? 'histogram'
+          : 'sampled-histogram'
+        : method === 'percentile'
+          ? 'tail'
+          : 'minmax';
+    const key = o.rangesCache
+      ? cacheKey(source, o.calibration, tensors, kind === 'tail' ? `tail:${percentile}` : kind)
+      : '';
+    let stats: Map<string, TensorStats> | undefined = o.rangesCache
+      ? await readRangesCache(o.rangesCache, key)
+      : undefined;
     settings.rangesFromCache = !!stats;
     if (!stats) {
-      stats = await collectStats(source, tensors, o.calibration, { kind, percentile, signal: o.signal, onProgress: o.onProgress });
+      stats = await collectStats(source, tensors, o.calibration, {
+        kind,
+        percentile,
+        signal: o.signal,
+        onProgress: o.onProgress,
+      });
       if (o.rangesCache) await writeRangesCache(o.rangesCache, key, stats);
     }
     clock('calibrate', t0);
     const wide = cfg.activationType === 'uint16' || cfg.activationType === 'int16';
     const ranges = new Map<string, TensorRange>();
     const bounded = boundedTensors(source);
-    for (const [k, s] of stats) ranges.set(k, rangeOf(s, bounded.has(k) ? 'minmax' : method, { percentile, levels: wide ? 1 << 15 : 128 }));
+    for (const [k, s] of stats)
+      ranges.set(k, rangeOf(s, bounded.has(k) ? 'minmax' : method, { percentile, levels: wide ? 1 << 15 : 128 }));
     throwIfAborted(o.signal);
 
     if (o.keepFloat === 'auto' || typeof o.keepFloat === 'number') {
@@ -210,7 +258,12 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
       const reference = await modelOutputs(source, batches);
       const rows = await layerSensitivity(source, types, ranges, cfg, batches, reference, o);
       keptFloat = pickKeepFloat(rows, o.keepFloat);
-      sensitivity = rows.map((r) => ({ node: r.id, opType: r.opType, sqnrDb: r.sqnrDb, keptFloat: keptFloat.includes(r.id) }));
+      sensitivity = rows.map((r) => ({
+        node: r.id,
+        opType: r.opType,
+        sqnrDb: r.sqnrDb,
+        keptFloat: keptFloat.includes(r.id),
+      }));
       clock('sensitivity', t0);
     } else if (Array.isArray(o.keepFloat)) keptFloat = o.keepFloat;
     t0 = performance.now();
@@ -219,8 +272,12 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
     model = built.model;
     quantizedNodes = built.quantized;
     Object.assign(settings, {
-      activationType: cfg.activationType, weightType: cfg.weightType, perChannel: cfg.perChannel, method,
-      percentile: method === 'percentile' ? percentile : undefined, samples: o.calibration.count,
+      activationType: cfg.activationType,
+      weightType: cfg.weightType,
+      perChannel: cfg.perChannel,
+      method,
+      percentile: method === 'percentile' ? percentile : undefined,
+      samples: o.calibration.count,
     });
   }
 
@@ -236,5 +293,14 @@ export async function quantizeModel(source: ModelProto, options: QuantizeOptions
     outputSqnrDb = sqnrDb(await modelOutputs(source, single), await modelOutputs(model, single));
     clock('check', t0);
   }
-  return { model, settings, quantizedNodes, keptFloat, sensitivity, outputSqnrDb, violations: checkBackendConstraints(model, backend), timings };
+  return {
+    model,
+    settings,
+    quantizedNodes,
+    keptFloat,
+    sensitivity,
+    outputSqnrDb,
+    violations: checkBackendConstraints(model, backend),
+    timings,
+  };
 }

@@ -15,14 +15,20 @@ import { applyStatic, planStatic, type QuantTarget, type StaticQuantConfig } fro
 import type { TensorRange } from './types.js';
 
 /** Concatenated first outputs of `model` over the batches. */
-export async function modelOutputs(model: ModelProto | Uint8Array, batches: readonly InputBatch[]): Promise<Float32Array> {
+export async function modelOutputs(
+  model: ModelProto | Uint8Array,
+  batches: readonly InputBatch[],
+): Promise<Float32Array> {
   const session = await createSession(model);
   try {
     const parts: Float32Array[] = [];
     for (const b of batches) parts.push((await runFloat(session, b.data, b.dims)).data);
     const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
     let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return out;
   } finally {
     await session.release();
@@ -89,7 +95,10 @@ export async function layerSensitivity(
       }
       const joined = new Float32Array(reference.length);
       let o = 0;
-      for (const p of parts) { joined.set(p, o); o += p.length; }
+      for (const p of parts) {
+        joined.set(p, o);
+        o += p.length;
+      }
       rows.push({ id: t.id, opType: t.node.opType, sqnrDb: sqnrDb(reference, joined) });
       opts.onProgress?.({ stage: 'sensitivity', done: i + 1, total: gatedPlan.length, detail: t.id });
     }

@@ -38,6 +38,10 @@ export function hasStaticInputs(model: ModelProto): boolean {
     .filter((i) => !inits.has(i.name))
     .every((i) => {
       const t = i.type?.value;
-      return t?.case === 'tensorType' && !!t.value.shape && t.value.shape.dim.every((d) => d.value.case === 'dimValue' && d.value.value > 0n);
+      return (
+        t?.case === 'tensorType' &&
+        !!t.value.shape &&
+        t.value.shape.dim.every((d) => d.value.case === 'dimValue' && d.value.value > 0n)
+      );
     });
 }

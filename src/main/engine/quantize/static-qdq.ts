@@ -57,8 +57,15 @@ export interface QuantTarget {
 
 /** Input slots considered for quantization, by op type ('all' = every input). */
 const SLOTS: Record<string, number[] | 'all'> = {
-  MatMul: [0, 1], Gemm: [0, 1], Conv: [0, 1], Add: [0, 1], Sub: [0, 1], Mul: [0, 1], Div: [0, 1],
-  Concat: 'all', Where: [1, 2],
+  MatMul: [0, 1],
+  Gemm: [0, 1],
+  Conv: [0, 1],
+  Add: [0, 1],
+  Sub: [0, 1],
+  Mul: [0, 1],
+  Div: [0, 1],
+  Concat: 'all',
+  Where: [1, 2],
 };
 const WEIGHT_OPS = new Set(['MatMul', 'Gemm', 'Conv']);
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div']);
@@ -110,14 +117,21 @@ export function planStatic(model: ModelProto, types: Map<string, number>, cfg: S
       if (!x || types.get(x) !== DataType.FLOAT) continue;
       const c = resolveConstant(idx, x);
       if (c) {
-        if (WEIGHT_OPS.has(n.opType) && slot === 1) t.weights.push({ slot, name: x, axis: cfg.perChannel ? weightAxis(n, c) : undefined });
+        if (WEIGHT_OPS.has(n.opType) && slot === 1)
+          t.weights.push({ slot, name: x, axis: cfg.perChannel ? weightAxis(n, c) : undefined });
         else if (cfg.constantOperands) t.weights.push({ slot, name: x });
         else if (ELEMENTWISE.has(n.opType)) skip = true;
       } else t.activationSlots.push(slot);
     }
     if (skip || t.activationSlots.length === 0) continue;
     const bias = n.input[2];
-    if ((n.opType === 'Gemm' || n.opType === 'Conv') && bias && resolveConstant(idx, bias) && t.weights.length > 0 && t.activationSlots.includes(0)) {
+    if (
+      (n.opType === 'Gemm' || n.opType === 'Conv') &&
+      bias &&
+      resolveConstant(idx, bias) &&
+      t.weights.length > 0 &&
+      t.activationSlots.includes(0)
+    ) {
       t.biasSlot = 2;
     }
     if (cfg.quantizeOutputs) t.outputs = n.output.filter((o) => o && types.get(o) === DataType.FLOAT);
@@ -130,7 +144,10 @@ export function planStatic(model: ModelProto, types: Map<string, number>, cfg: S
 export function planTensors(plan: readonly QuantTarget[]): string[] {
   const names = new Set<string>();
   for (const t of plan) {
-    for (const s of t.activationSlots) { const x = t.node.input[s]; if (x) names.add(x); }
+    for (const s of t.activationSlots) {
+      const x = t.node.input[s];
+      if (x) names.add(x);
+    }
     for (const o of t.outputs) names.add(o);
   }
   return [...names];
@@ -183,7 +200,9 @@ export function applyStatic(
     const s = fresh(`${x}_scale`);
     const z = fresh(`${x}_zero_point`);
     g.initializer.push(makeFloat32Tensor(s, [], [p.scale]));
-    g.initializer.push(makeRawTensor(z, onnxTypeOf(cfg.activationType), [], encodeInts([p.zeroPoint], cfg.activationType)));
+    g.initializer.push(
+      makeRawTensor(z, onnxTypeOf(cfg.activationType), [], encodeInts([p.zeroPoint], cfg.activationType)),
+    );
     const q = fresh(`${x}_quantized`);
     const dq = fresh(`${x}_dequantized`);
     added.push(makeNode('QuantizeLinear', [x, s, z], [q], {}, fresh(`${x}_QuantizeLinear`), qdqDomain));
@@ -208,8 +227,24 @@ export function applyStatic(
     const z = fresh(`${base}_zero_point`);
     const pDims = w.axis === undefined ? [] : [qw.params.length];
     g.initializer.push(makeRawTensor(qName, onnxTypeOf(cfg.weightType), dims, encodeInts(qw.values, cfg.weightType)));
-    g.initializer.push(makeFloat32Tensor(s, pDims, qw.params.map((p) => p.scale)));
-    g.initializer.push(makeRawTensor(z, onnxTypeOf(cfg.weightType), pDims, encodeInts(qw.params.map((p) => p.zeroPoint), cfg.weightType)));
+    g.initializer.push(
+      makeFloat32Tensor(
+        s,
+        pDims,
+        qw.params.map((p) => p.scale),
+      ),
+    );
+    g.initializer.push(
+      makeRawTensor(
+        z,
+        onnxTypeOf(cfg.weightType),
+        pDims,
+        encodeInts(
+          qw.params.map((p) => p.zeroPoint),
+          cfg.weightType,
+        ),
+      ),
+    );
     const dq = fresh(`${base}_dequantized`);
     const attrs: Record<string, number> = w.axis === undefined ? {} : { axis: w.axis };
     added.push(makeNode('DequantizeLinear', [qName, s, z], [dq], attrs, fresh(`${base}_DequantizeLinear`)));
@@ -243,7 +278,9 @@ export function applyStatic(
       if (b) {
         const data = readFloat32(b);
         const perChannel = wp.length > 1;
-        const scales = perChannel ? wp.map((p) => Math.fround(xp.scale * p.scale)) : [Math.fround(xp.scale * (wp[0] as QParams).scale)];
+        const scales = perChannel
+          ? wp.map((p) => Math.fround(xp.scale * p.scale))
+          : [Math.fround(xp.scale * (wp[0] as QParams).scale)];
         const ints = Array.from(data, (v, i) => {
           const sc = scales[perChannel ? i : 0] as number;
           return Math.max(-2147483648, Math.min(2147483647, roundHalfEven(v / sc)));
@@ -253,7 +290,15 @@ export function applyStatic(
         g.initializer.push(makeRawTensor(qName, DataType.INT32, dimsOf(b), encodeInts(ints, 'int32')));
         g.initializer.push(makeFloat32Tensor(s, perChannel ? [scales.length] : [], scales));
         const dq = fresh(`${biasName}_dequantized`);
-        added.push(makeNode('DequantizeLinear', [qName, s], [dq], perChannel ? { axis: 0 } : {}, fresh(`${biasName}_DequantizeLinear`)));
+        added.push(
+          makeNode(
+            'DequantizeLinear',
+            [qName, s],
+            [dq],
+            perChannel ? { axis: 0 } : {},
+            fresh(`${biasName}_DequantizeLinear`),
+          ),
+        );
         n.input[t.biasSlot] = use(t.id, biasName, dq);
       }
     }

@@ -3,7 +3,16 @@
  * over the part of a model between chosen cut tensors and chosen intermediate outputs, and batched runs.
  */
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, TypeProtoSchema, TypeProto_TensorSchema, ValueInfoProtoSchema, type ModelProto, type NodeProto, type ValueInfoProto } from 'onnx-buf';
+import {
+  GraphProtoSchema,
+  ModelProtoSchema,
+  TypeProtoSchema,
+  TypeProto_TensorSchema,
+  ValueInfoProtoSchema,
+  type ModelProto,
+  type NodeProto,
+  type ValueInfoProto,
+} from 'onnx-buf';
 import { PqvError, throwIfAborted } from '../../../common/errors.js';
 import type { PreprocessConfig } from '../../../common/types/evaluate.js';
 import { imageBatches } from '../evaluate/batches.js';
@@ -21,7 +30,12 @@ export interface ImageSet {
 }
 
 /** Decode a deterministic class-balanced subset of `samples` images of an ImageFolder. */
-export async function loadImageSet(dataDir: string, samples: number | undefined, cfg: PreprocessConfig, signal?: AbortSignal): Promise<ImageSet> {
+export async function loadImageSet(
+  dataDir: string,
+  samples: number | undefined,
+  cfg: PreprocessConfig,
+  signal?: AbortSignal,
+): Promise<ImageSet> {
   if (samples !== undefined && (!Number.isInteger(samples) || samples <= 0)) {
     throw new PqvError('INVALID_ARGUMENT', `--samples must be a positive integer (got ${samples}).`);
   }
@@ -50,9 +64,18 @@ export function staticBatch(model: ModelProto): number | undefined {
 export function truncateSet(set: ImageSet, multiple: number): ImageSet {
   const count = Math.floor(set.count / multiple) * multiple;
   if (count === set.count) return set;
-  if (count === 0) throw new PqvError('INVALID_ARGUMENT', `The model has a fixed batch size of ${multiple}: use at least ${multiple} images.`);
+  if (count === 0)
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      `The model has a fixed batch size of ${multiple}: use at least ${multiple} images.`,
+    );
   const per = set.data.length / set.count;
-  return { data: set.data.subarray(0, count * per), sampleDims: set.sampleDims, labels: set.labels.slice(0, count), count };
+  return {
+    data: set.data.subarray(0, count * per),
+    sampleDims: set.sampleDims,
+    labels: set.labels.slice(0, count),
+    count,
+  };
 }
 
 /** Images `start..start+n` of a set as one batch. */
@@ -63,7 +86,10 @@ export function sliceImages(set: ImageSet, start: number, n: number): { data: Fl
 }
 
 /** Gather images by index into one batch. */
-export function gatherImages(set: ImageSet, indices: readonly number[]): { data: Float32Array; dims: number[]; labels: number[] } {
+export function gatherImages(
+  set: ImageSet,
+  indices: readonly number[],
+): { data: Float32Array; dims: number[]; labels: number[] } {
   const per = set.data.length / set.count;
   const data = new Float32Array(indices.length * per);
   indices.forEach((i, k) => data.set(set.data.subarray(i * per, (i + 1) * per), k * per));
@@ -71,7 +97,12 @@ export function gatherImages(set: ImageSet, indices: readonly number[]): { data:
 }
 
 function floatValue(name: string): ValueInfoProto {
-  return create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: 1 }) } }) });
+  return create(ValueInfoProtoSchema, {
+    name,
+    type: create(TypeProtoSchema, {
+      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: 1 }) },
+    }),
+  });
 }
 
 /**
@@ -95,9 +126,15 @@ export function subModel(model: ModelProto, cuts: readonly string[], outputs: re
     const t = stack.pop() as string;
     if (seen.has(t)) continue;
     seen.add(t);
-    if (cutSet.has(t) || inits.has(t)) { used.add(t); continue; }
+    if (cutSet.has(t) || inits.has(t)) {
+      used.add(t);
+      continue;
+    }
     const p = producer.get(t);
-    if (p === undefined) { used.add(t); continue; }
+    if (p === undefined) {
+      used.add(t);
+      continue;
+    }
     if (keep.has(p)) continue;
     keep.add(p);
     for (const i of (g.node[p] as NodeProto).input) if (i) stack.push(i);
@@ -107,10 +144,18 @@ export function subModel(model: ModelProto, cuts: readonly string[], outputs: re
     name: g.name,
     node: g.node.filter((_, i) => keep.has(i)),
     initializer: g.initializer.filter((t) => used.has(t.name) && !cutSet.has(t.name)),
-    input: [...g.input.filter((i) => used.has(i.name) && !inits.has(i.name) && !cutSet.has(i.name)), ...cuts.filter((c) => used.has(c)).map(floatValue)],
+    input: [
+      ...g.input.filter((i) => used.has(i.name) && !inits.has(i.name) && !cutSet.has(i.name)),
+      ...cuts.filter((c) => used.has(c)).map(floatValue),
+    ],
     output: outputs.map((o) => existing.get(o) ?? floatValue(o)),
   });
-  return create(ModelProtoSchema, { irVersion: model.irVersion, opsetImport: model.opsetImport, producerName: model.producerName, graph });
+  return create(ModelProtoSchema, {
+    irVersion: model.irVersion,
+    opsetImport: model.opsetImport,
+    producerName: model.producerName,
+    graph,
+  });
 }
 
 /** A copy of `model` whose outputs are exactly `outputs` (nodes they do not need are removed). */
@@ -126,9 +171,17 @@ export interface Batch {
 
 /** A session computing `outputs` of `model` from its image input and/or cut tensors. */
 export class ActivationRunner {
-  private constructor(private readonly session: ort.InferenceSession, readonly outputs: readonly string[]) {}
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly outputs: readonly string[],
+  ) {}
 
-  static async create(model: ModelProto, outputs: readonly string[], threads?: number, cuts: readonly string[] = []): Promise<ActivationRunner> {
+  static async create(
+    model: ModelProto,
+    outputs: readonly string[],
+    threads?: number,
+    cuts: readonly string[] = [],
+  ): Promise<ActivationRunner> {
     return new ActivationRunner(await createSession(subModel(model, cuts, outputs), { threads }), outputs);
   }
 
@@ -165,7 +218,12 @@ export class ActivationRunner {
 }
 
 /** Logits of `model` (first graph output) on every image of a set, [count, classes]. */
-export async function logitsOf(model: ModelProto, set: ImageSet, batchSize: number, signal?: AbortSignal): Promise<{ data: Float32Array; classes: number }> {
+export async function logitsOf(
+  model: ModelProto,
+  set: ImageSet,
+  batchSize: number,
+  signal?: AbortSignal,
+): Promise<{ data: Float32Array; classes: number }> {
   const name = model.graph?.output[0]?.name;
   if (!name) throw new PqvError('MODEL_INVALID', 'The model has no output.');
   const runner = await ActivationRunner.create(model, [name]);
@@ -176,13 +234,17 @@ export async function logitsOf(model: ModelProto, set: ImageSet, batchSize: numb
       throwIfAborted(signal);
       const b = sliceImages(set, s, batchSize);
       const [o] = await runner.run(b);
-      if (!o || o.dims.length !== 2) throw new PqvError('INFERENCE_FAILED', 'Recovery needs a model whose first output is logits [batch, classes].');
+      if (!o || o.dims.length !== 2)
+        throw new PqvError('INFERENCE_FAILED', 'Recovery needs a model whose first output is logits [batch, classes].');
       classes = o.dims[1] as number;
       parts.push(Float32Array.from(o.data));
     }
     const data = new Float32Array(set.count * classes);
     let off = 0;
-    for (const p of parts) { data.set(p, off); off += p.length; }
+    for (const p of parts) {
+      data.set(p, off);
+      off += p.length;
+    }
     return { data, classes };
   } finally {
     await runner.release();

@@ -63,10 +63,20 @@ export function matchVectors(orig: Float32Array[], pruned: Float32Array[]): numb
     orig.forEach((o, c) => {
       if (used.has(c)) return;
       let d = 0;
-      for (let i = 0; i < v.length; i++) { const e = (v[i] as number) - (o[i] as number); d += e * e; }
-      if (d < bestD) { bestD = d; best = c; }
+      for (let i = 0; i < v.length; i++) {
+        const e = (v[i] as number) - (o[i] as number);
+        d += e * e;
+      }
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
     });
-    if (best < 0) throw new PqvError('INVALID_ARGUMENT', 'The pruned model has more channels than the teacher: pass the model it was pruned from as the teacher.');
+    if (best < 0)
+      throw new PqvError(
+        'INVALID_ARGUMENT',
+        'The pruned model has more channels than the teacher: pass the model it was pruned from as the teacher.',
+      );
     used.add(best);
     map[j] = best;
   });
@@ -74,23 +84,45 @@ export function matchVectors(orig: Float32Array[], pruned: Float32Array[]): numb
 }
 
 /** Residual-stream channels kept by embedding pruning, from the position-embedding columns [1, T, D]. */
-export function embedChannelMap(orig: Float32Array, origDims: number[], pruned: Float32Array, prunedDims: number[]): number[] {
+export function embedChannelMap(
+  orig: Float32Array,
+  origDims: number[],
+  pruned: Float32Array,
+  prunedDims: number[],
+): number[] {
   const d = origDims[origDims.length - 1] as number;
   const dp = prunedDims[prunedDims.length - 1] as number;
   if (d === dp) return Array.from({ length: d }, (_, i) => i);
   const t = orig.length / d;
-  if (pruned.length / dp !== t) throw new PqvError('INVALID_ARGUMENT', 'The pruned model has another sequence length than the teacher: pass the model it was pruned from as the teacher.');
-  const col = (a: Float32Array, w: number, c: number): Float32Array => Float32Array.from({ length: t }, (_, r) => a[r * w + c] as number);
-  return matchVectors(Array.from({ length: d }, (_, c) => col(orig, d, c)), Array.from({ length: dp }, (_, c) => col(pruned, dp, c)));
+  if (pruned.length / dp !== t)
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      'The pruned model has another sequence length than the teacher: pass the model it was pruned from as the teacher.',
+    );
+  const col = (a: Float32Array, w: number, c: number): Float32Array =>
+    Float32Array.from({ length: t }, (_, r) => a[r * w + c] as number);
+  return matchVectors(
+    Array.from({ length: d }, (_, c) => col(orig, d, c)),
+    Array.from({ length: dp }, (_, c) => col(pruned, dp, c)),
+  );
 }
 
 /** Output channels of a pruned linear layer, given which original input channel each pruned input is. */
-export function outputChannelMap(origW: Float32Array, orig: LinearRef, prunedW: Float32Array, pruned: LinearRef, inMap: readonly number[]): number[] {
+export function outputChannelMap(
+  origW: Float32Array,
+  orig: LinearRef,
+  prunedW: Float32Array,
+  pruned: LinearRef,
+  inMap: readonly number[],
+): number[] {
   if (orig.outFeatures === pruned.outFeatures) return Array.from({ length: orig.outFeatures }, (_, i) => i);
-  if (inMap.length !== pruned.inFeatures) throw new Error(`outputChannelMap: ${inMap.length} input channels for ${pruned.inFeatures}`);
+  if (inMap.length !== pruned.inFeatures)
+    throw new Error(`outputChannelMap: ${inMap.length} input channels for ${pruned.inFeatures}`);
   const wo = weightAt(origW, orig);
   const wp = weightAt(prunedW, pruned);
   const origCols = Array.from({ length: orig.outFeatures }, (_, o) => Float32Array.from(inMap, (i) => wo(i, o)));
-  const prunedCols = Array.from({ length: pruned.outFeatures }, (_, o) => Float32Array.from({ length: pruned.inFeatures }, (_, i) => wp(i, o)));
+  const prunedCols = Array.from({ length: pruned.outFeatures }, (_, o) =>
+    Float32Array.from({ length: pruned.inFeatures }, (_, i) => wp(i, o)),
+  );
   return matchVectors(origCols, prunedCols);
 }

@@ -57,13 +57,22 @@ export function distillSettings(o: DistillOptions): Required<Omit<DistillOptions
   const lr = o.lr ?? 3e-4;
   const temperature = o.temperature ?? 2;
   const labelWeight = o.labelWeight ?? 0;
-  if (!Number.isInteger(steps) || steps < 1) throw new PqvError('INVALID_ARGUMENT', `--steps must be a positive integer (got ${steps}).`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new PqvError('INVALID_ARGUMENT', `--batch must be a positive integer (got ${batchSize}).`);
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new PqvError('INVALID_ARGUMENT', `--lr must be a positive number (got ${lr}).`);
-  if (!(temperature > 0)) throw new PqvError('INVALID_ARGUMENT', `--temperature must be positive (got ${temperature}).`);
-  if (!(labelWeight >= 0 && labelWeight <= 1)) throw new PqvError('INVALID_ARGUMENT', `--label-weight must be in [0, 1] (got ${labelWeight}).`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new PqvError('INVALID_ARGUMENT', `--steps must be a positive integer (got ${steps}).`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new PqvError('INVALID_ARGUMENT', `--batch must be a positive integer (got ${batchSize}).`);
+  if (!(lr > 0) || !Number.isFinite(lr))
+    throw new PqvError('INVALID_ARGUMENT', `--lr must be a positive number (got ${lr}).`);
+  if (!(temperature > 0))
+    throw new PqvError('INVALID_ARGUMENT', `--temperature must be positive (got ${temperature}).`);
+  if (!(labelWeight >= 0 && labelWeight <= 1))
+    throw new PqvError('INVALID_ARGUMENT', `--label-weight must be in [0, 1] (got ${labelWeight}).`);
   return {
-    steps, batchSize, lr, temperature, labelWeight,
+    steps,
+    batchSize,
+    lr,
+    temperature,
+    labelWeight,
     weightDecay: o.weightDecay ?? 0,
     warmupSteps: o.warmupSteps ?? Math.floor(steps * 0.05),
     clipNorm: o.clipNorm ?? 0,
@@ -110,12 +119,21 @@ export async function distillModel(
   op: LongOperationOptions = {},
 ): Promise<DistillResult> {
   const o = distillSettings(options);
-  if (teacherLogits.length !== calib.count * classes) throw new PqvError('INVALID_ARGUMENT', `Expected ${calib.count * classes} teacher logits, got ${teacherLogits.length}.`);
+  if (teacherLogits.length !== calib.count * classes)
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      `Expected ${calib.count * classes} teacher logits, got ${teacherLogits.length}.`,
+    );
   const model = cloneModel(student);
   const wrt = floatWeights(model);
   const targets = mixedTargets(teacherLogits, calib.labels, classes, o.temperature, o.labelWeight);
   op.onProgress?.({ stage: 'distill', done: 0, total: o.steps, detail: 'building gradients' });
-  const session = await GradientSession.create(model, { wrt, loss: { kind: 'kl', temperature: o.temperature }, sampleShape: calib.sampleDims, threads: options.threads });
+  const session = await GradientSession.create(model, {
+    wrt,
+    loss: { kind: 'kl', temperature: o.temperature },
+    sampleShape: calib.sampleDims,
+    threads: options.threads,
+  });
   try {
     const params = new Map<string, Float32Array>();
     const ranks = new Map((model.graph?.initializer ?? []).map((t) => [t.name, t.dims.length]));
@@ -133,7 +151,11 @@ export async function distillModel(
       const target = new Float32Array(idx.length * classes);
       idx.forEach((i, k) => target.set(targets.subarray(i * classes, (i + 1) * classes), k * classes));
       const r = await session.run(batch.data, batch.dims, { teacherLogits: target });
-      if (!Number.isFinite(r.loss)) throw new PqvError('INFERENCE_FAILED', `Distillation diverged at step ${step + 1} (loss ${r.loss}). Lower --lr.`);
+      if (!Number.isFinite(r.loss))
+        throw new PqvError(
+          'INFERENCE_FAILED',
+          `Distillation diverged at step ${step + 1} (loss ${r.loss}). Lower --lr.`,
+        );
       losses.push(r.loss);
       let grads = r.grads;
       if (o.clipNorm > 0) {

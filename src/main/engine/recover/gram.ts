@@ -6,7 +6,16 @@
  * matching channels of the original layer.
  */
 import { create } from '@bufbuild/protobuf';
-import { GraphProtoSchema, ModelProtoSchema, OperatorSetIdProtoSchema, TypeProtoSchema, TypeProto_TensorSchema, ValueInfoProtoSchema, type ModelProto, type ValueInfoProto } from 'onnx-buf';
+import {
+  GraphProtoSchema,
+  ModelProtoSchema,
+  OperatorSetIdProtoSchema,
+  TypeProtoSchema,
+  TypeProto_TensorSchema,
+  ValueInfoProtoSchema,
+  type ModelProto,
+  type ValueInfoProto,
+} from 'onnx-buf';
 import { PqvError } from '../../../common/errors.js';
 import { valueInfo } from '../autodiff/loss.js';
 import { makeNode } from '../onnx/graph.js';
@@ -30,7 +39,12 @@ export interface GramStats {
 
 /** A float32 input of any rank (activations are [B, T, C] or [B, C]). */
 function anyShape(name: string): ValueInfoProto {
-  return create(ValueInfoProtoSchema, { name, type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: 1 }) } }) });
+  return create(ValueInfoProtoSchema, {
+    name,
+    type: create(TypeProtoSchema, {
+      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: 1 }) },
+    }),
+  });
 }
 
 function gramModel(inDim: number, outDim: number, elemType: number): ModelProto {
@@ -51,11 +65,26 @@ function gramModel(inDim: number, outDim: number, elemType: number): ModelProto 
   const graph = create(GraphProtoSchema, {
     name: 'gram',
     node: nodes,
-    initializer: [makeInt64Tensor('shape_x', [2], [-1, inDim]), makeInt64Tensor('shape_y', [2], [-1, outDim]), makeInt64Tensor('axis0', [1], [0])],
+    initializer: [
+      makeInt64Tensor('shape_x', [2], [-1, inDim]),
+      makeInt64Tensor('shape_y', [2], [-1, outDim]),
+      makeInt64Tensor('axis0', [1], [0]),
+    ],
     input: [anyShape('X'), anyShape('Y'), valueInfo('idx', 7, [outDim])],
-    output: [valueInfo('XX', elemType, [inDim, inDim]), valueInfo('XY', elemType, [inDim, outDim]), valueInfo('SX', elemType, [inDim]), valueInfo('SY', elemType, [outDim]), valueInfo('YY', elemType, [])],
+    output: [
+      valueInfo('XX', elemType, [inDim, inDim]),
+      valueInfo('XY', elemType, [inDim, outDim]),
+      valueInfo('SX', elemType, [inDim]),
+      valueInfo('SY', elemType, [outDim]),
+      valueInfo('YY', elemType, []),
+    ],
   });
-  return create(ModelProtoSchema, { irVersion: 8n, producerName: 'pqv-recover', opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })], graph });
+  return create(ModelProtoSchema, {
+    irVersion: 8n,
+    producerName: 'pqv-recover',
+    opsetImport: [create(OperatorSetIdProtoSchema, { domain: '', version: 17n })],
+    graph,
+  });
 }
 
 /** Arithmetic of the per-batch products. */
@@ -70,10 +99,27 @@ export class GramAccumulator {
   readonly stats: GramStats;
   private readonly idx: ort.Tensor;
 
-  private constructor(private readonly session: ort.InferenceSession, inDim: number, columns: readonly number[]) {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    inDim: number,
+    columns: readonly number[],
+  ) {
     const outDim = columns.length;
-    this.stats = { inDim, outDim, rows: 0, xx: new Float64Array(inDim * inDim), xy: new Float64Array(inDim * outDim), sx: new Float64Array(inDim), sy: new Float64Array(outDim), yy: 0 };
-    this.idx = new ort.Tensor('int64', BigInt64Array.from(columns, (c) => BigInt(c)), [outDim]);
+    this.stats = {
+      inDim,
+      outDim,
+      rows: 0,
+      xx: new Float64Array(inDim * inDim),
+      xy: new Float64Array(inDim * outDim),
+      sx: new Float64Array(inDim),
+      sy: new Float64Array(outDim),
+      yy: 0,
+    };
+    this.idx = new ort.Tensor(
+      'int64',
+      BigInt64Array.from(columns, (c) => BigInt(c)),
+      [outDim],
+    );
   }
 
   /**
@@ -81,8 +127,15 @@ export class GramAccumulator {
    * @param columns which Y columns (in order) form the target
    * @param precision per-batch products in float32 (fast; batches are summed in float64) or float64
    */
-  static async create(inDim: number, columns: readonly number[], precision: GramPrecision = 'float32', threads?: number): Promise<GramAccumulator> {
-    const session = await createSession(gramModel(inDim, columns.length, precision === 'float64' ? 11 : 1), { threads });
+  static async create(
+    inDim: number,
+    columns: readonly number[],
+    precision: GramPrecision = 'float32',
+    threads?: number,
+  ): Promise<GramAccumulator> {
+    const session = await createSession(gramModel(inDim, columns.length, precision === 'float64' ? 11 : 1), {
+      threads,
+    });
     return new GramAccumulator(session, inDim, columns);
   }
 
@@ -92,7 +145,10 @@ export class GramAccumulator {
     const rows = x.length / s.inDim;
     const yRows = y.length / (yDims[yDims.length - 1] ?? 1);
     if (!Number.isInteger(rows) || rows !== yRows) {
-      throw new PqvError('INFERENCE_FAILED', `Layer input [${xDims.join(',')}] and target [${yDims.join(',')}] do not have the same rows.`);
+      throw new PqvError(
+        'INFERENCE_FAILED',
+        `Layer input [${xDims.join(',')}] and target [${yDims.join(',')}] do not have the same rows.`,
+      );
     }
     const out = await this.session.run({
       X: new ort.Tensor('float32', x, [...xDims]),

@@ -18,10 +18,22 @@ export interface LayerError {
 }
 
 /** Relative output error of each linear layer of `model` against `original` on `set`. */
-export async function layerErrors(model: ModelProto, original: ModelProto, set: ImageSet, batchSize = 20, signal?: AbortSignal): Promise<LayerError[]> {
+export async function layerErrors(
+  model: ModelProto,
+  original: ModelProto,
+  set: ImageSet,
+  batchSize = 20,
+  signal?: AbortSignal,
+): Promise<LayerError[]> {
   const pairs = layerPairs(model, discoverVit(model), original, discoverVit(original));
-  const mRun = await ActivationRunner.create(model, pairs.map((p) => p.p.output));
-  const oRun = await ActivationRunner.create(original, pairs.map((p) => p.o.output));
+  const mRun = await ActivationRunner.create(
+    model,
+    pairs.map((p) => p.p.output),
+  );
+  const oRun = await ActivationRunner.create(
+    original,
+    pairs.map((p) => p.o.output),
+  );
   const sse = new Float64Array(pairs.length);
   const ref = new Float64Array(pairs.length);
   try {
@@ -49,5 +61,10 @@ export async function layerErrors(model: ModelProto, original: ModelProto, set: 
   } finally {
     await Promise.all([mRun.release(), oRun.release()]);
   }
-  return pairs.map((p, k) => ({ layer: p.p.name, role: p.role, ...(p.block !== undefined ? { block: p.block } : {}), error: (sse[k] as number) / Math.max(ref[k] as number, 1e-30) }));
+  return pairs.map((p, k) => ({
+    layer: p.p.name,
+    role: p.role,
+    ...(p.block !== undefined ? { block: p.block } : {}),
+    error: (sse[k] as number) / Math.max(ref[k] as number, 1e-30),
+  }));
 }

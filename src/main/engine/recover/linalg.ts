@@ -13,9 +13,15 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
   for (let j = 0; j < n; j++) {
     const rj = j * n;
     let d = a[rj + j] as number;
-    for (let k = 0; k < j; k++) { const v = a[rj + k] as number; d -= v * v; }
+    for (let k = 0; k < j; k++) {
+      const v = a[rj + k] as number;
+      d -= v * v;
+    }
     if (!(d > 0) || !Number.isFinite(d)) {
-      throw new PqvError('INVALID_ARGUMENT', `Matrix is not positive definite (pivot ${j} is ${d}). Increase the regularisation.`);
+      throw new PqvError(
+        'INVALID_ARGUMENT',
+        `Matrix is not positive definite (pivot ${j} is ${d}). Increase the regularisation.`,
+      );
     }
     const ljj = Math.sqrt(d);
     a[rj + j] = ljj;

@@ -32,7 +32,12 @@ function argmax(x: Float32Array, off: number, c: number): number {
 }
 
 /** Compare student and teacher logits ([n, classes] each). */
-export function compareLogits(student: Float32Array, teacher: Float32Array, labels: readonly number[], classes: number): LogitStats {
+export function compareLogits(
+  student: Float32Array,
+  teacher: Float32Array,
+  labels: readonly number[],
+  classes: number,
+): LogitStats {
   const n = labels.length;
   const ls = new Float64Array(classes);
   const lt = new Float64Array(classes);
@@ -52,7 +57,13 @@ export function compareLogits(student: Float32Array, teacher: Float32Array, labe
 }
 
 /** Run `model` on `set` and compare with the teacher logits of the same images. */
-export async function statsOf(model: ModelProto, set: ImageSet, teacher: Float32Array, batchSize = 100, signal?: AbortSignal): Promise<LogitStats> {
+export async function statsOf(
+  model: ModelProto,
+  set: ImageSet,
+  teacher: Float32Array,
+  batchSize = 100,
+  signal?: AbortSignal,
+): Promise<LogitStats> {
   const s = await logitsOf(model, set, batchSize, signal);
   return compareLogits(s.data, teacher, set.labels, s.classes);
 }
@@ -62,7 +73,13 @@ export async function statsOf(model: ModelProto, set: ImageSet, teacher: Float32
  * t · log((1 − w) · softmax(teacher / t) + w · onehot(label)). With w = 0 this is the teacher's
  * distribution itself.
  */
-export function mixedTargets(teacher: Float32Array, labels: readonly number[], classes: number, t: number, w: number): Float32Array {
+export function mixedTargets(
+  teacher: Float32Array,
+  labels: readonly number[],
+  classes: number,
+  t: number,
+  w: number,
+): Float32Array {
   if (w <= 0) return teacher;
   const out = new Float32Array(teacher.length);
   const lt = new Float64Array(classes);

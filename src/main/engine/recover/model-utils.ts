@@ -14,5 +14,7 @@ export function cloneModel(m: ModelProto): ModelProto {
 export function floatWeights(m: ModelProto): string[] {
   const used = new Set<string>();
   for (const n of m.graph?.node ?? []) for (const i of n.input) used.add(i);
-  return (m.graph?.initializer ?? []).filter((t) => t.dataType === DataType.FLOAT && used.has(t.name) && t.dims.reduce((a, d) => a * Number(d), 1) > 1).map((t) => t.name);
+  return (m.graph?.initializer ?? [])
+    .filter((t) => t.dataType === DataType.FLOAT && used.has(t.name) && t.dims.reduce((a, d) => a * Number(d), 1) > 1)
+    .map((t) => t.name);
 }

@@ -29,7 +29,10 @@ export class Adam {
   private readonly weightDecay: number;
   private readonly decay: (name: string) => boolean;
 
-  constructor(readonly params: ReadonlyMap<string, Float32Array>, o: AdamOptions = {}) {
+  constructor(
+    readonly params: ReadonlyMap<string, Float32Array>,
+    o: AdamOptions = {},
+  ) {
     this.beta1 = o.beta1 ?? 0.9;
     this.beta2 = o.beta2 ?? 0.999;
     this.eps = o.eps ?? 1e-8;
@@ -57,7 +60,8 @@ export class Adam {
     for (const [name, p] of this.params) {
       const g = grads.get(name);
       if (!g) continue;
-      if (g.length !== p.length) throw new Error(`Adam: gradient of ${name} has ${g.length} values, parameter ${p.length}`);
+      if (g.length !== p.length)
+        throw new Error(`Adam: gradient of ${name} has ${g.length} values, parameter ${p.length}`);
       const m = this.m.get(name) as Float32Array;
       const v = this.v.get(name) as Float32Array;
       const wd = this.weightDecay > 0 && this.decay(name) ? 1 - lr * this.weightDecay : 1;

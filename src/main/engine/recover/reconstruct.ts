@@ -67,21 +67,30 @@ export interface LayerPair {
 
 /** Every linear layer of the blocks (in order) and the classifiers, paired with the original's. */
 export function layerPairs(pruned: ModelProto, vp: VitMap, original: ModelProto, vo: VitMap): LayerPair[] {
-  const embed = embedChannelMap(initializerValues(original, vo.posEmbed), vo.posEmbed.dims, initializerValues(pruned, vp.posEmbed), vp.posEmbed.dims);
+  const embed = embedChannelMap(
+    initializerValues(original, vo.posEmbed),
+    vo.posEmbed.dims,
+    initializerValues(pruned, vp.posEmbed),
+    vp.posEmbed.dims,
+  );
   const ident = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
-  const fromEmbed = (p: LinearRef, o: LinearRef): number[] => outputChannelMap(initializerValues(original, o.weight), o, initializerValues(pruned, p.weight), p, embed);
-  const toEmbed = (p: LinearRef, o: LinearRef): number[] => (p.outFeatures === o.outFeatures ? ident(o.outFeatures) : embed);
+  const fromEmbed = (p: LinearRef, o: LinearRef): number[] =>
+    outputChannelMap(initializerValues(original, o.weight), o, initializerValues(pruned, p.weight), p, embed);
+  const toEmbed = (p: LinearRef, o: LinearRef): number[] =>
+    p.outFeatures === o.outFeatures ? ident(o.outFeatures) : embed;
   const pairs: LayerPair[] = [];
   vp.blocks.forEach((bp, b) => {
     const bo = vo.blocks[b];
     if (!bo) return;
     const ap = bp.attention;
     const ao = bo.attention;
-    if (ap.kind === 'fused' && ap.qkv && ao.qkv) pairs.push({ role: 'qkv', block: b, p: ap.qkv, o: ao.qkv, outMap: fromEmbed(ap.qkv, ao.qkv) });
+    if (ap.kind === 'fused' && ap.qkv && ao.qkv)
+      pairs.push({ role: 'qkv', block: b, p: ap.qkv, o: ao.qkv, outMap: fromEmbed(ap.qkv, ao.qkv) });
     for (const r of ['q', 'k', 'v'] as const) {
       const lp = ap[r];
       const lo = ao[r];
-      if (ap.kind === 'separate' && lp && lo) pairs.push({ role: r, block: b, p: lp, o: lo, outMap: fromEmbed(lp, lo) });
+      if (ap.kind === 'separate' && lp && lo)
+        pairs.push({ role: r, block: b, p: lp, o: lo, outMap: fromEmbed(lp, lo) });
     }
     pairs.push({ role: 'proj', block: b, p: ap.proj, o: ao.proj, outMap: toEmbed(ap.proj, ao.proj) });
     pairs.push({ role: 'fc1', block: b, p: bp.mlp.fc1, o: bo.mlp.fc1, outMap: fromEmbed(bp.mlp.fc1, bo.mlp.fc1) });
@@ -89,7 +98,8 @@ export function layerPairs(pruned: ModelProto, vp: VitMap, original: ModelProto,
   });
   vp.classifiers.forEach((cp, i) => {
     const co = vo.classifiers[i];
-    if (co && cp.outFeatures === co.outFeatures) pairs.push({ role: 'classifier', p: cp, o: co, outMap: ident(co.outFeatures) });
+    if (co && cp.outFeatures === co.outFeatures)
+      pairs.push({ role: 'classifier', p: cp, o: co, outMap: ident(co.outFeatures) });
   });
   return pairs;
 }
@@ -103,7 +113,8 @@ function layerInput(model: ModelProto, ref: LinearRef): { input?: string; skip?:
     return { input: node.input[0] };
   }
   if (node.opType === 'Gemm') {
-    if (attrInt(node, 'transA', 0) !== 0 || attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1) return { skip: 'Gemm with transA/alpha/beta' };
+    if (attrInt(node, 'transA', 0) !== 0 || attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1)
+      return { skip: 'Gemm with transA/alpha/beta' };
     if (ref.weight.input !== 1) return { skip: 'weight is not the B operand of Gemm' };
     return { input: node.input[0] };
   }
@@ -159,7 +170,10 @@ export function sseOf(s: GramStats, w: Float64Array, b: Float64Array): number {
   }
   let bb = 0;
   let by = 0;
-  for (let c = 0; c < m; c++) { bb += (b[c] as number) ** 2; by += (b[c] as number) * (s.sy[c] as number); }
+  for (let c = 0; c < m; c++) {
+    bb += (b[c] as number) ** 2;
+    by += (b[c] as number) * (s.sy[c] as number);
+  }
   return Math.max(0, quad - 2 * cross + s.rows * bb - 2 * by + s.yy);
 }
 
@@ -192,7 +206,8 @@ export function solveRidge(s: GramStats, alpha: number, bias: boolean): { w: Flo
 function currentWeights(model: ModelProto, ref: LinearRef): { w: Float64Array; b: Float64Array } {
   const at = weightAt(initializerValues(model, ref.weight), ref);
   const w = new Float64Array(ref.inFeatures * ref.outFeatures);
-  for (let i = 0; i < ref.inFeatures; i++) for (let o = 0; o < ref.outFeatures; o++) w[i * ref.outFeatures + o] = at(i, o);
+  for (let i = 0; i < ref.inFeatures; i++)
+    for (let o = 0; o < ref.outFeatures; o++) w[i * ref.outFeatures + o] = at(i, o);
   const b = ref.bias ? Float64Array.from(initializerValues(model, ref.bias)) : new Float64Array(ref.outFeatures);
   return { w, b };
 }
@@ -200,7 +215,8 @@ function currentWeights(model: ModelProto, ref: LinearRef): { w: Float64Array; b
 function writeWeights(model: ModelProto, ref: LinearRef, w: Float64Array, b: Float64Array): void {
   const { inFeatures: n, outFeatures: m } = ref;
   const data = new Float32Array(n * m);
-  for (let i = 0; i < n; i++) for (let o = 0; o < m; o++) data[ref.layout === 'in-out' ? i * m + o : o * n + i] = w[i * m + o] as number;
+  for (let i = 0; i < n; i++)
+    for (let o = 0; o < m; o++) data[ref.layout === 'in-out' ? i * m + o : o * n + i] = w[i * m + o] as number;
   const wt = initializerTensor(model, ref.weight.initializer);
   setFloat32(wt, wt.dims.map(Number), data);
   if (ref.bias) {
@@ -243,7 +259,11 @@ function feedsOf(r: Run, cache: StreamCache | undefined, s: number): { images: B
 }
 
 /** Compute `target` for all images, starting from `from` when given. Undefined when not batch-major. */
-async function advance(r: Run, from: StreamCache | undefined, target: string | undefined): Promise<StreamCache | undefined> {
+async function advance(
+  r: Run,
+  from: StreamCache | undefined,
+  target: string | undefined,
+): Promise<StreamCache | undefined> {
   if (!target) return undefined;
   if (from?.name === target) return from;
   const runner = await ActivationRunner.create(r.model, [target], r.threads, from ? [from.name] : []);
@@ -266,7 +286,15 @@ async function advance(r: Run, from: StreamCache | undefined, target: string | u
 }
 
 /** Accumulate the statistics of one layer pair over the calibration images. */
-async function layerStats(p: Run, pCache: StreamCache | undefined, o: Run, oCache: StreamCache | undefined, input: string, pair: LayerPair, precision: GramPrecision): Promise<GramStats> {
+async function layerStats(
+  p: Run,
+  pCache: StreamCache | undefined,
+  o: Run,
+  oCache: StreamCache | undefined,
+  input: string,
+  pair: LayerPair,
+  precision: GramPrecision,
+): Promise<GramStats> {
   const xRun = await ActivationRunner.create(p.model, [input], p.threads, pCache ? [pCache.name] : []);
   const yRun = await ActivationRunner.create(o.model, [pair.o.output], o.threads, oCache ? [oCache.name] : []);
   const acc = await GramAccumulator.create(pair.p.inFeatures, pair.outMap, precision, p.threads);
@@ -301,9 +329,20 @@ export async function reconstructModel(
   const model = cloneModel(pruned);
   const vp = discoverVit(model);
   const vo = discoverVit(original);
-  if (vp.depth !== vo.depth) throw new PqvError('INVALID_ARGUMENT', `The pruned model has ${vp.depth} blocks and the teacher ${vo.depth}: pass the model it was pruned from as the teacher.`);
-  const pairs = layerPairs(model, vp, original, vo).filter((l) => (options.layers ?? 'all') === 'all' || l.p.inFeatures < l.o.inFeatures);
-  const common = { calib, batch: staticBatch(model) ?? options.batchSize ?? 50, threads: options.threads, signal: op.signal };
+  if (vp.depth !== vo.depth)
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      `The pruned model has ${vp.depth} blocks and the teacher ${vo.depth}: pass the model it was pruned from as the teacher.`,
+    );
+  const pairs = layerPairs(model, vp, original, vo).filter(
+    (l) => (options.layers ?? 'all') === 'all' || l.p.inFeatures < l.o.inFeatures,
+  );
+  const common = {
+    calib,
+    batch: staticBatch(model) ?? options.batchSize ?? 50,
+    threads: options.threads,
+    signal: op.signal,
+  };
   const p: Run = { ...common, model };
   const o: Run = { ...common, model: original };
   const results: LayerReconstruction[] = [];
@@ -319,7 +358,13 @@ export async function reconstructModel(
     oCache = await advance(o, oCache, cutName(vo, b));
     for (const pair of stage) {
       throwIfAborted(op.signal);
-      const base = { layer: pair.p.name, role: pair.role, ...(pair.block !== undefined ? { block: pair.block } : {}), inFeatures: pair.p.inFeatures, outFeatures: pair.p.outFeatures };
+      const base = {
+        layer: pair.p.name,
+        role: pair.role,
+        ...(pair.block !== undefined ? { block: pair.block } : {}),
+        inFeatures: pair.p.inFeatures,
+        outFeatures: pair.p.outFeatures,
+      };
       const { input, skip } = layerInput(model, pair.p);
       if (!input || skip) {
         results.push({ ...base, errorBefore: NaN, errorAfter: NaN, skipped: skip ?? 'no input' });
@@ -328,7 +373,12 @@ export async function reconstructModel(
       const s = await layerStats(p, pCache, o, oCache, input, pair, options.precision ?? 'float32');
       if (s.rows <= pair.p.inFeatures) {
         // Underdetermined: the fit would follow the calibration images, not the layer.
-        results.push({ ...base, errorBefore: NaN, errorAfter: NaN, skipped: `too few calibration rows (${s.rows} for ${pair.p.inFeatures} inputs); use more images` });
+        results.push({
+          ...base,
+          errorBefore: NaN,
+          errorAfter: NaN,
+          skipped: `too few calibration rows (${s.rows} for ${pair.p.inFeatures} inputs); use more images`,
+        });
         continue;
       }
       const scale = s.yy > 0 ? s.yy : 1;
@@ -341,7 +391,12 @@ export async function reconstructModel(
         ownParams(model, pair.p, fresh);
         writeWeights(model, pair.p, sol.w, sol.b);
       }
-      results.push({ ...base, errorBefore, errorAfter: better ? errorAfter : errorBefore, ...(better ? {} : { skipped: 'no improvement' }) });
+      results.push({
+        ...base,
+        errorBefore,
+        errorAfter: better ? errorAfter : errorBefore,
+        ...(better ? {} : { skipped: 'no improvement' }),
+      });
       op.onProgress?.({ stage: 'reconstruct', done: results.length, total: pairs.length, detail: pair.p.name });
     }
   }

@@ -56,8 +56,15 @@ export interface RecoveryReport {
   after: LogitStats;
   reconstruction?: { layers: LayerReconstruction[]; seconds: number };
   distillation?: {
-    steps: number; batchSize: number; lr: number; temperature: number; labelWeight: number;
-    lossFirst: number; lossLast: number; losses: number[]; seconds: number;
+    steps: number;
+    batchSize: number;
+    lr: number;
+    temperature: number;
+    labelWeight: number;
+    lossFirst: number;
+    lossLast: number;
+    losses: number[];
+    seconds: number;
   };
   seconds: number;
 }
@@ -71,16 +78,26 @@ async function preprocessFor(o: RecoverOptions, pruned: ModelProto, original: Mo
   try {
     return await resolvePreprocess(o.modelPath ?? '<pruned model>', pruned, o.preprocess);
   } catch (e) {
-    if (!isPqvError(e) || e.code !== 'PREPROCESS_MISSING' || (!o.teacherPath && original.metadataProps.length === 0)) throw e;
+    if (!isPqvError(e) || e.code !== 'PREPROCESS_MISSING' || (!o.teacherPath && original.metadataProps.length === 0))
+      throw e;
     return resolvePreprocess(o.teacherPath ?? '<teacher model>', original, o.preprocess);
   }
 }
 
 /** Recover the accuracy of `pruned` using `original` (the model it was pruned from) as the teacher. */
-export async function recoverAccuracy(pruned: ModelProto, original: ModelProto, options: RecoverOptions, op: LongOperationOptions = {}): Promise<RecoverResult> {
+export async function recoverAccuracy(
+  pruned: ModelProto,
+  original: ModelProto,
+  options: RecoverOptions,
+  op: LongOperationOptions = {},
+): Promise<RecoverResult> {
   const started = Date.now();
   const method = options.method ?? 'both';
-  if (!RECOVERY_METHODS.includes(method)) throw new PqvError('INVALID_ARGUMENT', `Unknown recovery method "${String(method)}". Use one of: ${RECOVERY_METHODS.join(', ')}.`);
+  if (!RECOVERY_METHODS.includes(method))
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      `Unknown recovery method "${String(method)}". Use one of: ${RECOVERY_METHODS.join(', ')}.`,
+    );
   // After reconstruction the student is already close to the teacher: a smaller step fine-tunes it
   // without undoing the fit (measured on the demo model, bench/recovery-table.ts).
   const lr = options.distill?.lr ?? (method === 'both' ? DEFAULT_LR_AFTER_RECONSTRUCT : undefined);
@@ -90,14 +107,31 @@ export async function recoverAccuracy(pruned: ModelProto, original: ModelProto, 
   // A model with a fixed batch size runs whole batches of that size only.
   const fixed = staticBatch(pruned);
   const batch = fixed ?? 100;
-  const calib = truncateSet(await loadImageSet(options.calibration.dataDir, options.calibration.samples ?? DEFAULT_RECOVERY_SAMPLES, cfg, op.signal), fixed ?? 1);
-  const val: ImageSet = options.validation ? truncateSet(await loadImageSet(options.validation.dataDir, options.validation.samples, cfg, op.signal), fixed ?? 1) : calib;
+  const calib = truncateSet(
+    await loadImageSet(
+      options.calibration.dataDir,
+      options.calibration.samples ?? DEFAULT_RECOVERY_SAMPLES,
+      cfg,
+      op.signal,
+    ),
+    fixed ?? 1,
+  );
+  const val: ImageSet = options.validation
+    ? truncateSet(
+        await loadImageSet(options.validation.dataDir, options.validation.samples, cfg, op.signal),
+        fixed ?? 1,
+      )
+    : calib;
   throwIfAborted(op.signal);
   const teacherCalib = await logitsOf(original, calib, batch, op.signal);
   const teacherVal = val === calib ? teacherCalib : await logitsOf(original, val, batch, op.signal);
   const measure = async (m: ModelProto): Promise<LogitStats> => {
     const s = await logitsOf(m, val, batch, op.signal);
-    if (s.classes !== teacherVal.classes) throw new PqvError('INVALID_ARGUMENT', `The pruned model has ${s.classes} outputs and the teacher ${teacherVal.classes}: pass the model it was pruned from as the teacher.`);
+    if (s.classes !== teacherVal.classes)
+      throw new PqvError(
+        'INVALID_ARGUMENT',
+        `The pruned model has ${s.classes} outputs and the teacher ${teacherVal.classes}: pass the model it was pruned from as the teacher.`,
+      );
     return compareLogits(s.data, teacherVal.data, val.labels, s.classes);
   };
   const teacher = compareLogits(teacherVal.data, teacherVal.data, val.labels, teacherVal.classes);
@@ -121,11 +155,24 @@ export async function recoverAccuracy(pruned: ModelProto, original: ModelProto, 
   }
   if (dist) {
     const t0 = Date.now();
-    const r = await distillModel(model, teacherCalib.data, teacherCalib.classes, calib, { ...dist, ...(fixed ? { batchSize: fixed } : {}), threads: options.threads }, op);
+    const r = await distillModel(
+      model,
+      teacherCalib.data,
+      teacherCalib.classes,
+      calib,
+      { ...dist, ...(fixed ? { batchSize: fixed } : {}), threads: options.threads },
+      op,
+    );
     model = r.model;
     report.distillation = {
-      steps: r.steps, batchSize: fixed ?? dist.batchSize, lr: dist.lr, temperature: dist.temperature, labelWeight: dist.labelWeight,
-      lossFirst: r.losses[0] ?? NaN, lossLast: r.losses[r.losses.length - 1] ?? NaN, losses: r.losses,
+      steps: r.steps,
+      batchSize: fixed ?? dist.batchSize,
+      lr: dist.lr,
+      temperature: dist.temperature,
+      labelWeight: dist.labelWeight,
+      lossFirst: r.losses[0] ?? NaN,
+      lossLast: r.losses[r.losses.length - 1] ?? NaN,
+      losses: r.losses,
       seconds: (Date.now() - t0) / 1000,
     };
   }

@@ -9,7 +9,14 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PqvError, type SerializedError } from '../../../common/errors.js';
 import type {
-  DeviceRecord, ModelRecord, RunKind, RunRecord, RunStatus, SweepRecord, SweepStatus, VariantRecord,
+  DeviceRecord,
+  ModelRecord,
+  RunKind,
+  RunRecord,
+  RunStatus,
+  SweepRecord,
+  SweepStatus,
+  VariantRecord,
 } from '../../../common/types/store.js';
 import { migrate } from './migrations.js';
 import { dbPath } from './paths.js';
@@ -93,7 +100,11 @@ export class ResultsStore {
     } catch (e) {
       if (e instanceof PqvError) throw e;
       const msg = e instanceof Error ? e.message : String(e);
-      throw new PqvError('STORE_FAILED', `Cannot open the results database ${abs}: ${msg}. Check that the folder is writable, or set PQV_HOME to another folder.`, { path: abs });
+      throw new PqvError(
+        'STORE_FAILED',
+        `Cannot open the results database ${abs}: ${msg}. Check that the folder is writable, or set PQV_HOME to another folder.`,
+        { path: abs },
+      );
     }
     return new ResultsStore(db, abs);
   }
@@ -162,9 +173,10 @@ export class ResultsStore {
   }
 
   listVariants(modelId?: number): VariantRecord[] {
-    const rows = modelId === undefined
-      ? this.db.prepare('SELECT * FROM variants ORDER BY id').all()
-      : this.db.prepare('SELECT * FROM variants WHERE model_id = ? ORDER BY id').all(modelId);
+    const rows =
+      modelId === undefined
+        ? this.db.prepare('SELECT * FROM variants ORDER BY id').all()
+        : this.db.prepare('SELECT * FROM variants WHERE model_id = ? ORDER BY id').all(modelId);
     return (rows as Row[]).map(toVariant);
   }
 
@@ -185,9 +197,10 @@ export class ResultsStore {
     };
     const insert = `INSERT INTO runs (sweep_id, variant_id, kind, model_sha256, device, backend, status, result_json, error_json, started_at, finished_at)
       VALUES (@sweepId, @variantId, @kind, @modelSha256, @device, @backend, @status, @result, @error, @startedAt, @finishedAt)`;
-    const sql = params.sweepId === null
-      ? `${insert} RETURNING id`
-      : `${insert} ON CONFLICT (sweep_id, kind, COALESCE(variant_id, 0), device, backend) WHERE sweep_id IS NOT NULL
+    const sql =
+      params.sweepId === null
+        ? `${insert} RETURNING id`
+        : `${insert} ON CONFLICT (sweep_id, kind, COALESCE(variant_id, 0), device, backend) WHERE sweep_id IS NOT NULL
          DO UPDATE SET model_sha256 = excluded.model_sha256, status = excluded.status, result_json = excluded.result_json,
            error_json = excluded.error_json, started_at = excluded.started_at, finished_at = excluded.finished_at
          RETURNING id`;
@@ -203,16 +216,29 @@ export class ResultsStore {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.sweepId === null) where.push('sweep_id IS NULL');
-    else if (filter.sweepId !== undefined) { where.push('sweep_id = ?'); args.push(filter.sweepId); }
+    else if (filter.sweepId !== undefined) {
+      where.push('sweep_id = ?');
+      args.push(filter.sweepId);
+    }
     const eq: Array<[keyof RunFilter, string]> = [
-      ['variantId', 'variant_id'], ['kind', 'kind'], ['modelSha256', 'model_sha256'],
-      ['device', 'device'], ['backend', 'backend'], ['status', 'status'],
+      ['variantId', 'variant_id'],
+      ['kind', 'kind'],
+      ['modelSha256', 'model_sha256'],
+      ['device', 'device'],
+      ['backend', 'backend'],
+      ['status', 'status'],
     ];
     for (const [key, col] of eq) {
-      if (filter[key] !== undefined) { where.push(`${col} = ?`); args.push(filter[key]); }
+      if (filter[key] !== undefined) {
+        where.push(`${col} = ?`);
+        args.push(filter[key]);
+      }
     }
     let sql = `SELECT * FROM runs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`;
-    if (filter.limit !== undefined) { sql += ' LIMIT ?'; args.push(filter.limit); }
+    if (filter.limit !== undefined) {
+      sql += ' LIMIT ?';
+      args.push(filter.limit);
+    }
     return (this.db.prepare(sql).all(...args) as Row[]).map(toRun);
   }
 
@@ -226,8 +252,11 @@ export class ResultsStore {
   /** Set a sweep's status; `done`, `failed` and `cancelled` also set `finished_at`. */
   updateSweepStatus(id: string, status: SweepStatus): void {
     const finished = status === 'done' || status === 'failed' || status === 'cancelled' ? now() : null;
-    const info = this.db.prepare('UPDATE sweeps SET status = ?, finished_at = ? WHERE id = ?').run(status, finished, id);
-    if (info.changes === 0) throw new PqvError('SWEEP_NOT_FOUND', `No sweep with id ${id}. List sweeps with \`pqv sweep list\`.`);
+    const info = this.db
+      .prepare('UPDATE sweeps SET status = ?, finished_at = ? WHERE id = ?')
+      .run(status, finished, id);
+    if (info.changes === 0)
+      throw new PqvError('SWEEP_NOT_FOUND', `No sweep with id ${id}. List sweeps with \`pqv sweep list\`.`);
   }
 
   getSweep(id: string): SweepRecord | undefined {
@@ -259,32 +288,55 @@ export class ResultsStore {
 
 function toModel(r: Row): ModelRecord {
   return {
-    id: r.id as number, sha256: r.sha256 as string, path: r.path as string, name: r.name as string,
-    summary: parse(r.summary_json), addedAt: r.added_at as string,
+    id: r.id as number,
+    sha256: r.sha256 as string,
+    path: r.path as string,
+    name: r.name as string,
+    summary: parse(r.summary_json),
+    addedAt: r.added_at as string,
   };
 }
 
 function toVariant(r: Row): VariantRecord {
   return {
-    id: r.id as number, modelId: r.model_id as number, sha256: r.sha256 as string, label: r.label as string,
-    spec: parse(r.spec_json), path: (r.path as string | null) ?? null, params: (r.params as number | null) ?? null,
-    bytes: (r.bytes as number | null) ?? null, top1: (r.top1 as number | null) ?? null, top5: (r.top5 as number | null) ?? null,
-    evalN: (r.eval_n as number | null) ?? null, createdAt: r.created_at as string,
+    id: r.id as number,
+    modelId: r.model_id as number,
+    sha256: r.sha256 as string,
+    label: r.label as string,
+    spec: parse(r.spec_json),
+    path: (r.path as string | null) ?? null,
+    params: (r.params as number | null) ?? null,
+    bytes: (r.bytes as number | null) ?? null,
+    top1: (r.top1 as number | null) ?? null,
+    top5: (r.top5 as number | null) ?? null,
+    evalN: (r.eval_n as number | null) ?? null,
+    createdAt: r.created_at as string,
   };
 }
 
 function toRun(r: Row): RunRecord {
   return {
-    id: r.id as number, sweepId: (r.sweep_id as string | null) ?? null, variantId: (r.variant_id as number | null) ?? null,
-    kind: r.kind as RunKind, modelSha256: r.model_sha256 as string, device: r.device as string, backend: r.backend as string,
-    status: r.status as RunStatus, result: parse(r.result_json), error: parse(r.error_json) as SerializedError | null,
-    startedAt: r.started_at as string, finishedAt: (r.finished_at as string | null) ?? null,
+    id: r.id as number,
+    sweepId: (r.sweep_id as string | null) ?? null,
+    variantId: (r.variant_id as number | null) ?? null,
+    kind: r.kind as RunKind,
+    modelSha256: r.model_sha256 as string,
+    device: r.device as string,
+    backend: r.backend as string,
+    status: r.status as RunStatus,
+    result: parse(r.result_json),
+    error: parse(r.error_json) as SerializedError | null,
+    startedAt: r.started_at as string,
+    finishedAt: (r.finished_at as string | null) ?? null,
   };
 }
 
 function toSweep(r: Row): SweepRecord {
   return {
-    id: r.id as string, createdAt: r.created_at as string, config: parse(r.config_json),
-    status: r.status as SweepStatus, finishedAt: (r.finished_at as string | null) ?? null,
+    id: r.id as string,
+    createdAt: r.created_at as string,
+    config: parse(r.config_json),
+    status: r.status as SweepStatus,
+    finishedAt: (r.finished_at as string | null) ?? null,
   };
 }

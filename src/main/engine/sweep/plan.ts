@@ -2,6 +2,7 @@
  * Sweep plan expansion: variant labels and spec hashes, de-duplication of identical specs (the baseline is always
  * first), and device × backend targets from the connected devices and what their runners support.
  */
+import { variantLabel } from '../../../common/variant-label.js';
 import { createHash } from 'node:crypto';
 import { PqvError } from '../../../common/errors.js';
 import type { Backend } from '../../../common/types/bench.js';
@@ -31,23 +32,7 @@ export interface SweepDevice {
 export const PHONE_BACKENDS: Backend[] = ['cpu', 'xnnpack', 'nnapi', 'gpu', 'npu'];
 const DEFAULT_PHONE_BACKENDS: Backend[] = ['cpu', 'xnnpack'];
 
-function pct(ratio: number): string {
-  const p = Math.round(ratio * 1000) / 10;
-  return String(p).replace('.', '_');
-}
-
-/** Label generated from a spec: `baseline`, `l2-all-30`, `int8-static`, `l2-all-30+int8-static-xnnpack`. */
-export function variantLabel(v: VariantSpec): string {
-  if (v.label) return v.label;
-  const parts: string[] = [];
-  if (v.prune) {
-    const rec = v.prune.recover ? `-${v.prune.recover === 'reconstruct' ? 'rec' : v.prune.recover}` : '';
-    parts.push(`${v.prune.method}-${v.prune.target}-${pct(v.prune.ratio)}${rec}`);
-  }
-  if (v.quant)
-    parts.push(v.quant.profile && v.quant.profile !== 'cpu' ? `${v.quant.mode}-${v.quant.profile}` : v.quant.mode);
-  return parts.length ? parts.join('+') : 'baseline';
-}
+export { variantLabel };
 
 function normPrune(p: PruneSpec | undefined): PruneSpec | undefined {
   if (!p) return undefined;

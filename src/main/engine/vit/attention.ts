@@ -9,8 +9,10 @@ import { foldValues, shapeElements } from '../onnx/fold.js';
 import { findForward, parseLinear, type Ctx } from './patterns.js';
 import type { AttentionMap, HeadReshape, LinearRef, MlpMap } from './types.js';
 
-const isLinearNode = (ctx: Ctx) => (n: NodeProto): boolean =>
-  (n.opType === 'MatMul' || n.opType === 'Gemm') && parseLinear(ctx, n) !== undefined;
+const isLinearNode =
+  (ctx: Ctx) =>
+  (n: NodeProto): boolean =>
+    (n.opType === 'MatMul' || n.opType === 'Gemm') && parseLinear(ctx, n) !== undefined;
 
 /** The first Softmax or linear reached from a linear's output; tells attention from MLP. */
 export function firstStop(ctx: Ctx, from: LinearRef): NodeProto | undefined {
@@ -18,7 +20,19 @@ export function firstStop(ctx: Ctx, from: LinearRef): NodeProto | undefined {
   return findForward(ctx, from.output, (n) => n.opType === 'Softmax' || linear(n));
 }
 
-const SPLIT_WALK = new Set(['Reshape', 'Transpose', 'Slice', 'Split', 'Squeeze', 'Unsqueeze', 'Gather', 'Mul', 'Div', 'Identity', 'Cast']);
+const SPLIT_WALK = new Set([
+  'Reshape',
+  'Transpose',
+  'Slice',
+  'Split',
+  'Squeeze',
+  'Unsqueeze',
+  'Gather',
+  'Mul',
+  'Div',
+  'Identity',
+  'Cast',
+]);
 
 function unsupported(node: string, what: string): PqvError {
   return new PqvError(
@@ -57,7 +71,10 @@ function mergeReshape(ctx: Ctx, proj: NodeProto): NodeProto | undefined {
   return undefined;
 }
 
-interface HeadGuess { heads?: number; headDim?: number }
+interface HeadGuess {
+  heads?: number;
+  headDim?: number;
+}
 
 function classify(ctx: Ctx, r: NodeProto, split: boolean): { ref: HeadReshape; guess: HeadGuess } {
   const els = shapeElements(ctx.idx, r.input[1] as string);
@@ -116,10 +133,12 @@ export function parseAttention(ctx: Ctx, linears: LinearRef[], softmax: NodeProt
   if (linears.length === 1) {
     kind = 'fused';
     qkv = linears[0] as LinearRef;
-    if (qkv.outFeatures !== 3 * inner) throw unsupported(qkv.name, `fused qkv has ${qkv.outFeatures} outputs, expected 3 x ${inner}`);
+    if (qkv.outFeatures !== 3 * inner)
+      throw unsupported(qkv.name, `fused qkv has ${qkv.outFeatures} outputs, expected 3 x ${inner}`);
   } else if (linears.length === 3) {
     kind = 'separate';
-    if (linears.some((l) => l.outFeatures !== inner)) throw unsupported(linears[0]?.name ?? softmax.name, 'q/k/v widths differ from the projection input');
+    if (linears.some((l) => l.outFeatures !== inner))
+      throw unsupported(linears[0]?.name ?? softmax.name, 'q/k/v widths differ from the projection input');
     // v feeds the MatMul after Softmax; q is the left operand of the score MatMul.
     const vi = linears.findIndex((l) => av.input.some((i) => traceBack(ctx, i) === l.output));
     let scores = ctx.idx.producer.get(softmax.input[0] as string);
@@ -129,7 +148,10 @@ export function parseAttention(ctx: Ctx, linears: LinearRef[], softmax: NodeProt
     const order = vi >= 0 && qi >= 0 && rest.length === 1 ? [qi, rest[0] as number, vi] : [0, 1, 2];
     [q, k, v] = order.map((i) => linears[i] as LinearRef);
   } else {
-    throw unsupported(linears[0]?.name ?? softmax.name, `${linears.length} input linears (expected 1 fused or 3 separate)`);
+    throw unsupported(
+      linears[0]?.name ?? softmax.name,
+      `${linears.length} input linears (expected 1 fused or 3 separate)`,
+    );
   }
   const reshapes: HeadReshape[] = [];
   const guesses: HeadGuess[] = [];
@@ -154,13 +176,27 @@ export function parseAttention(ctx: Ctx, linears: LinearRef[], softmax: NodeProt
 export function parseMlp(ctx: Ctx, fc1: LinearRef, fc2Node: NodeProto): MlpMap {
   const fc2 = parseLinear(ctx, fc2Node);
   if (!fc2 || fc2.inFeatures !== fc1.outFeatures) {
-    throw new PqvError('VIT_PATTERN_UNSUPPORTED', `MLP at "${fc1.name}": "${fc2Node.name}" does not consume ${fc1.outFeatures} features.`, { node: fc2Node.name });
+    throw new PqvError(
+      'VIT_PATTERN_UNSUPPORTED',
+      `MLP at "${fc1.name}": "${fc2Node.name}" does not consume ${fc1.outFeatures} features.`,
+      { node: fc2Node.name },
+    );
   }
   const ops = new Set<string>();
   findForward(ctx, fc1.output, (n) => {
     ops.add(n.opType);
     return n === fc2Node;
   });
-  const activation: MlpMap['activation'] = ops.has('Erf') ? 'gelu-erf' : ops.has('Gelu') ? 'gelu' : ops.has('Tanh') ? 'gelu-tanh' : ops.has('Relu') ? 'relu' : ops.has('Sigmoid') ? 'silu' : 'other';
+  const activation: MlpMap['activation'] = ops.has('Erf')
+    ? 'gelu-erf'
+    : ops.has('Gelu')
+      ? 'gelu'
+      : ops.has('Tanh')
+        ? 'gelu-tanh'
+        : ops.has('Relu')
+          ? 'relu'
+          : ops.has('Sigmoid')
+            ? 'silu'
+            : 'other';
   return { fc1, fc2, activation, hidden: fc1.outFeatures };
 }

@@ -35,7 +35,8 @@ export function parseLinear(ctx: Ctx, node: NodeProto): LinearRef | undefined {
   if (node.opType === 'Gemm') {
     const w = paramAt(ctx, node, 1);
     if (!w || w.dims.length !== 2) return undefined;
-    if (attrInt(node, 'transA', 0) !== 0 || attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1) return undefined;
+    if (attrInt(node, 'transA', 0) !== 0 || attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1)
+      return undefined;
     const transB = attrInt(node, 'transB', 0) === 1;
     const [d0, d1] = w.dims as [number, number];
     const bias = node.input[2] ? paramAt(ctx, node, 2) : undefined;
@@ -95,7 +96,14 @@ export function normAt(ctx: Ctx, tensor: string): NormRef | undefined {
     if (c.opType === 'LayerNormalization' && c.input[0] === tensor) {
       const gamma = paramAt(ctx, c, 1);
       if (!gamma) continue;
-      return { kind: 'LayerNormalization', name: c.name, gamma, beta: c.input[2] ? paramAt(ctx, c, 2) : undefined, input: tensor, output: c.output[0] as string };
+      return {
+        kind: 'LayerNormalization',
+        name: c.name,
+        gamma,
+        beta: c.input[2] ? paramAt(ctx, c, 2) : undefined,
+        input: tensor,
+        output: c.output[0] as string,
+      };
     }
     if (c.opType === 'ReduceMean') {
       const d = decomposedNorm(ctx, tensor, c);
@@ -131,7 +139,12 @@ function decomposedNorm(ctx: Ctx, x: string, mean: NodeProto): NormRef | undefin
  * Breadth-first walk forward from `tensor`, visiting nodes until `stop(node)` is true for a node
  * (returned) or `limit` nodes were visited.
  */
-export function findForward(ctx: Ctx, tensor: string, stop: (n: NodeProto) => boolean, limit = 200): NodeProto | undefined {
+export function findForward(
+  ctx: Ctx,
+  tensor: string,
+  stop: (n: NodeProto) => boolean,
+  limit = 200,
+): NodeProto | undefined {
   const seen = new Set<NodeProto>();
   const queue = [tensor];
   while (queue.length && seen.size < limit) {

@@ -22,9 +22,15 @@ const conv: GradRule = (node, [g], ctx) => {
   const dil = attrInts(node, 'dilations') ?? [1, 1];
   const autoPad = node.attribute.find((a) => a.name === 'auto_pad');
   const autoPadValue = autoPad ? new TextDecoder().decode(autoPad.s) : 'NOTSET';
-  const patchify = attrInt(node, 'group', 1) === 1 && strides[0] === kh && strides[1] === kw && pads.every((p) => p === 0) &&
-    dil.every((d) => d === 1) && (autoPadValue === 'NOTSET' || autoPadValue === 'VALID');
-  if (!patchify) throw unsupported(node, 'only patch-embedding convolutions (kernel = stride, no padding, one group) are supported');
+  const patchify =
+    attrInt(node, 'group', 1) === 1 &&
+    strides[0] === kh &&
+    strides[1] === kw &&
+    pads.every((p) => p === 0) &&
+    dil.every((d) => d === 1) &&
+    (autoPadValue === 'NOTSET' || autoPadValue === 'VALID');
+  if (!patchify)
+    throw unsupported(node, 'only patch-embedding convolutions (kernel = stride, no padding, one group) are supported');
   if (xi.dynamic[2] || xi.dynamic[3]) throw unsupported(node, 'the image size must be static');
   const [ph, pw] = [yi.dims[2] as number, yi.dims[3] as number];
   const [h, wd] = [xi.dims[2] as number, xi.dims[3] as number];
@@ -38,18 +44,24 @@ const conv: GradRule = (node, [g], ctx) => {
     }
     // [N,C,Ph,kh,Pw,kw] → [N,Ph,Pw,C,kh,kw] → [N·Ph·Pw, C·kh·kw]
     const p6 = ctx.op('Reshape', [xc, ctx.ints([-1, c, ph, kh, pw, kw])]);
-    const p2 = ctx.op('Reshape', [ctx.op('Transpose', [p6], { perm: [0, 2, 4, 1, 3, 5] }), ctx.ints([-1, c * kh * kw])]);
+    const p2 = ctx.op('Reshape', [
+      ctx.op('Transpose', [p6], { perm: [0, 2, 4, 1, 3, 5] }),
+      ctx.ints([-1, c * kh * kw]),
+    ]);
     out[1] = ctx.op('Reshape', [ctx.op('Gemm', [g2, p2], { transA: 1 }), ctx.ints([o, c, kh, kw])]);
   }
   if (b && ctx.needsGrad(b)) out[2] = ctx.reduceSum(g, [0, 2, 3], false);
   if (ctx.needsGrad(x)) {
     const w2 = ctx.op('Reshape', [w, ctx.ints([o, c * kh * kw])]);
     const dp = ctx.op('MatMul', [g2, w2]);
-    const d6 = ctx.op('Transpose', [ctx.op('Reshape', [dp, ctx.ints([-1, ph, pw, c, kh, kw])])], { perm: [0, 3, 1, 4, 2, 5] });
+    const d6 = ctx.op('Transpose', [ctx.op('Reshape', [dp, ctx.ints([-1, ph, pw, c, kh, kw])])], {
+      perm: [0, 3, 1, 4, 2, 5],
+    });
     const dx = ctx.op('Reshape', [d6, ctx.ints([-1, c, ph * kh, pw * kw])]);
-    out[0] = h !== ph * kh || wd !== pw * kw
-      ? ctx.op('Pad', [dx, ctx.ints([0, 0, 0, 0, 0, 0, h - ph * kh, wd - pw * kw])], { mode: 'constant' })
-      : dx;
+    out[0] =
+      h !== ph * kh || wd !== pw * kw
+        ? ctx.op('Pad', [dx, ctx.ints([0, 0, 0, 0, 0, 0, h - ph * kh, wd - pw * kw])], { mode: 'constant' })
+        : dx;
   }
   return out;
 };

@@ -27,7 +27,10 @@ const add: GradRule = (node, [g], ctx) => {
 const sub: GradRule = (node, [g], ctx) => {
   const { a, b, y } = io(node);
   if (!g) return [];
-  return [ctx.needsGrad(a) ? toInput(ctx, g, y, a) : undefined, ctx.needsGrad(b) ? toInput(ctx, ctx.op('Neg', [g]), y, b) : undefined];
+  return [
+    ctx.needsGrad(a) ? toInput(ctx, g, y, a) : undefined,
+    ctx.needsGrad(b) ? toInput(ctx, ctx.op('Neg', [g]), y, b) : undefined,
+  ];
 };
 
 const mul: GradRule = (node, [g], ctx) => {
@@ -111,6 +114,20 @@ const where: GradRule = (node, [g], ctx) => {
 };
 
 export const elementwiseRules: Record<string, GradRule> = {
-  Add: add, Sub: sub, Mul: mul, Div: div, Pow: pow, Sqrt: sqrt, Erf: erf, Relu: relu, Neg: neg, Exp: exp, Log: log,
-  Tanh: tanh, Sigmoid: sigmoid, Identity: identity, Cast: cast, Where: where,
+  Add: add,
+  Sub: sub,
+  Mul: mul,
+  Div: div,
+  Pow: pow,
+  Sqrt: sqrt,
+  Erf: erf,
+  Relu: relu,
+  Neg: neg,
+  Exp: exp,
+  Log: log,
+  Tanh: tanh,
+  Sigmoid: sigmoid,
+  Identity: identity,
+  Cast: cast,
+  Where: where,
 };

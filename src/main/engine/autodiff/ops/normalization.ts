@@ -98,7 +98,10 @@ function reduction(mean: boolean): GradRule {
       const dynamic = axes.some((a) => info.dynamic[a]);
       const denom = dynamic
         ? ctx.op('Cast', [ctx.op('Div', [ctx.op('Size', [x]), ctx.op('Size', [y])])], { to: info.elemType })
-        : ctx.scalar(axes.reduce((p, a) => p * (info.dims[a] as number), 1), x);
+        : ctx.scalar(
+            axes.reduce((p, a) => p * (info.dims[a] as number), 1),
+            x,
+          );
       gk = ctx.op('Div', [gk, denom]);
     }
     return [ctx.op('Expand', [gk, ctx.shapeOf(x)])];
@@ -106,6 +109,9 @@ function reduction(mean: boolean): GradRule {
 }
 
 export const normalizationRules: Record<string, GradRule> = {
-  Softmax: softmax, LogSoftmax: logSoftmax, LayerNormalization: layerNorm,
-  ReduceMean: reduction(true), ReduceSum: reduction(false),
+  Softmax: softmax,
+  LogSoftmax: logSoftmax,
+  LayerNormalization: layerNorm,
+  ReduceMean: reduction(true),
+  ReduceSum: reduction(false),
 };

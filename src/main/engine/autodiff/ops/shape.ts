@@ -18,7 +18,9 @@ const transpose: GradRule = (node, [g], ctx) => {
   const rank = ctx.info(x).dims.length;
   const perm = attrInts(node, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
   const inv = new Array<number>(rank);
-  perm.forEach((p, i) => { inv[p] = i; });
+  perm.forEach((p, i) => {
+    inv[p] = i;
+  });
   return [ctx.op('Transpose', [g], { perm: inv })];
 };
 
@@ -46,7 +48,11 @@ const concat: GradRule = (node, [g], ctx) => {
   const static_ = inputs.every((i) => !ctx.info(i).dynamic[axis]);
   const sizes = static_
     ? ctx.ints(inputs.map((i) => ctx.info(i).dims[axis] as number))
-    : ctx.op('Concat', inputs.map((i) => ctx.op('Gather', [ctx.op('Shape', [i]), ctx.ints([axis])], { axis: 0 })), { axis: 0 });
+    : ctx.op(
+        'Concat',
+        inputs.map((i) => ctx.op('Gather', [ctx.op('Shape', [i]), ctx.ints([axis])], { axis: 0 })),
+        { axis: 0 },
+      );
   const parts = ctx.emit('Split', [g, sizes], { axis }, inputs.length);
   return inputs.map((i, k) => (ctx.needsGrad(i) ? parts[k] : undefined));
 };
@@ -85,7 +91,8 @@ const slice: GradRule = (node, [g], ctx) => {
   if (!g || !ctx.needsGrad(x)) return [];
   const info = ctx.info(x);
   const rank = info.dims.length;
-  const read = (i: number): number[] | undefined => (node.input[i] ? ctx.intValues(node.input[i] as string) : undefined);
+  const read = (i: number): number[] | undefined =>
+    node.input[i] ? ctx.intValues(node.input[i] as string) : undefined;
   const starts = read(1);
   const ends = read(2);
   if (!starts || !ends) throw unsupported(node, 'slice bounds are computed from the batch size');
@@ -107,6 +114,14 @@ const slice: GradRule = (node, [g], ctx) => {
 };
 
 export const shapeRules: Record<string, GradRule> = {
-  Reshape: reshapeLike, Flatten: reshapeLike, Squeeze: reshapeLike, Unsqueeze: reshapeLike,
-  Transpose: transpose, Expand: expand, Split: split, Concat: concat, Gather: gather, Slice: slice,
+  Reshape: reshapeLike,
+  Flatten: reshapeLike,
+  Squeeze: reshapeLike,
+  Unsqueeze: reshapeLike,
+  Transpose: transpose,
+  Expand: expand,
+  Split: split,
+  Concat: concat,
+  Gather: gather,
+  Slice: slice,
 };

@@ -12,11 +12,24 @@ import type { ElementScoreProvider, ElementScores } from './element-scores.js';
 
 export const hessianElementScores: ElementScoreProvider = async (req) => {
   if (!req.calibration) {
-    throw new PqvError('INVALID_ARGUMENT', 'Hessian importance needs calibration images: pass --data DIR (an ImageFolder).');
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      'Hessian importance needs calibration images: pass --data DIR (an ImageFolder).',
+    );
   }
   throwIfAborted(req.signal);
   const wrt = differentiable(req.model, req.initializers);
-  const { session, batches, total } = await openCalibration({ ...req.calibration, model: req.model, modelPath: req.modelPath, signal: req.signal, onProgress: req.onProgress, perSample: true }, wrt);
+  const { session, batches, total } = await openCalibration(
+    {
+      ...req.calibration,
+      model: req.model,
+      modelPath: req.modelPath,
+      signal: req.signal,
+      onProgress: req.onProgress,
+      perSample: true,
+    },
+    wrt,
+  );
   try {
     const fisher = await fisherDiagonal(session, batches, total, { signal: req.signal, onProgress: req.onProgress });
     const out: ElementScores = zeroScores(req.model, req.initializers);

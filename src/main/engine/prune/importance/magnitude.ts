@@ -40,15 +40,19 @@ function magnitude(p: 1 | 2): ElementScoreProvider {
   return async (req) => {
     const tensors = requested(req);
     let done = 0;
-    return new LazyElementScores(tensors, (t) => {
-      const w = readFloat32(t);
-      for (let i = 0; i < w.length; i++) {
-        const x = w[i] as number;
-        w[i] = p === 1 ? Math.abs(x) : x * x;
-      }
-      req.onProgress?.({ stage: 'score', done: ++done, total: tensors.size, detail: t.name });
-      return w;
-    }, req);
+    return new LazyElementScores(
+      tensors,
+      (t) => {
+        const w = readFloat32(t);
+        for (let i = 0; i < w.length; i++) {
+          const x = w[i] as number;
+          w[i] = p === 1 ? Math.abs(x) : x * x;
+        }
+        req.onProgress?.({ stage: 'score', done: ++done, total: tensors.size, detail: t.name });
+        return w;
+      },
+      req,
+    );
   };
 }
 
@@ -56,7 +60,6 @@ function magnitude(p: 1 | 2): ElementScoreProvider {
 export const l1ElementScores: ElementScoreProvider = magnitude(1);
 /** Σw² per slice (Torch-Pruning MagnitudeImportance p=2). */
 export const l2ElementScores: ElementScoreProvider = magnitude(2);
-
 
 /** Uniform random scores from `seed` (the baseline criterion). */
 export const randomElementScores: ElementScoreProvider = async (req) => {

@@ -51,7 +51,11 @@ const sumKey = (initializer: string, axis: number): string => `${initializer}@${
  * Per-axis sums of every scored slice of `groups`, reading each initializer's element scores once
  * (with `get`, so providers may compute them lazily and memory holds one tensor's scores at a time).
  */
-export function axisSums(groups: readonly DependencyGroup[], scores: ElementScores, dims: ReadonlyMap<string, readonly number[]>): Map<string, Float64Array> {
+export function axisSums(
+  groups: readonly DependencyGroup[],
+  scores: ElementScores,
+  dims: ReadonlyMap<string, readonly number[]>,
+): Map<string, Float64Array> {
   const axes = new Map<string, Set<number>>();
   for (const g of groups) {
     for (const s of g.slices) {
@@ -93,7 +97,8 @@ export function reduceGroupSums(group: DependencyGroup, sums: ReadonlyMap<string
     if (mean > 0) for (let u = 0; u < group.units; u++) unit[u] = (unit[u] as number) + (slice[u] as number) / mean;
     layers++;
   }
-  if (layers === 0) throw new PqvError('INVALID_ARGUMENT', `The importance criterion scored none of the tensors of group ${group.id}.`);
+  if (layers === 0)
+    throw new PqvError('INVALID_ARGUMENT', `The importance criterion scored none of the tensors of group ${group.id}.`);
   let mean = 0;
   for (let u = 0; u < group.units; u++) {
     unit[u] = (unit[u] as number) / layers;
@@ -108,6 +113,10 @@ export function reduceGroupSums(group: DependencyGroup, sums: ReadonlyMap<string
  * Reduce element scores to unit scores for one group.
  * @param dims initializer name → dims (for the layout of each score array).
  */
-export function reduceGroup(group: DependencyGroup, scores: ElementScores, dims: ReadonlyMap<string, readonly number[]>): Float64Array {
+export function reduceGroup(
+  group: DependencyGroup,
+  scores: ElementScores,
+  dims: ReadonlyMap<string, readonly number[]>,
+): Float64Array {
   return reduceGroupSums(group, axisSums([group], scores, dims));
 }

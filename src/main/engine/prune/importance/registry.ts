@@ -16,5 +16,8 @@ export async function getElementScoreProvider(method: ImportanceMethod): Promise
   if (method === 'random') return randomElementScores;
   if (method === 'taylor') return taylorElementScores;
   if (method === 'hessian') return hessianElementScores;
-  throw new PqvError('INVALID_ARGUMENT', `Unknown importance method "${String(method)}". Use one of: ${IMPORTANCE_METHODS.join(', ')}.`);
+  throw new PqvError(
+    'INVALID_ARGUMENT',
+    `Unknown importance method "${String(method)}". Use one of: ${IMPORTANCE_METHODS.join(', ')}.`,
+  );
 }

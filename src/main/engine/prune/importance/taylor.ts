@@ -12,11 +12,17 @@ import type { ElementScoreProvider, ElementScores } from './element-scores.js';
 
 export const taylorElementScores: ElementScoreProvider = async (req) => {
   if (!req.calibration) {
-    throw new PqvError('INVALID_ARGUMENT', 'Taylor importance needs calibration images: pass --data DIR (an ImageFolder).');
+    throw new PqvError(
+      'INVALID_ARGUMENT',
+      'Taylor importance needs calibration images: pass --data DIR (an ImageFolder).',
+    );
   }
   throwIfAborted(req.signal);
   const wrt = differentiable(req.model, req.initializers);
-  const { session, batches, total } = await openCalibration({ ...req.calibration, model: req.model, modelPath: req.modelPath, signal: req.signal, onProgress: req.onProgress }, wrt);
+  const { session, batches, total } = await openCalibration(
+    { ...req.calibration, model: req.model, modelPath: req.modelPath, signal: req.signal, onProgress: req.onProgress },
+    wrt,
+  );
   try {
     const grads = await meanGradient(session, batches, total, { signal: req.signal, onProgress: req.onProgress });
     const out: ElementScores = zeroScores(req.model, req.initializers);
