@@ -46,9 +46,14 @@ export interface BarChartSpec {
 /** Vertical grouped bars; whiskers from the bar top to `upper`. */
 export function groupedBarSvg(spec: BarChartSpec): string {
   const W = spec.width ?? 720;
-  const H = spec.height ?? 300;
   const m = { l: 56, r: 16, t: 34, b: 64 };
   const pw = W - m.l - m.r;
+  // Category labels that do not fit under their group are drawn slanted, with room made below the plot.
+  const labels = spec.categories.map((c) => (c.length > 30 ? `${c.slice(0, 29)}…` : c));
+  const slanted = labels.some((c) => c.length * CHAR_W > pw / Math.max(1, labels.length) - 6);
+  const extra = slanted ? Math.ceil(Math.max(...labels.map((c) => c.length)) * CHAR_W * 0.5) : 0;
+  m.b += extra;
+  const H = (spec.height ?? 300) + extra;
   const ph = H - m.t - m.b;
   const all = spec.series.flatMap((s) => [...s.values, ...(s.upper ?? [])]).filter((v): v is number => v !== null);
   const ticks = niceTicks(Math.max(0, ...all));
@@ -86,9 +91,12 @@ export function groupedBarSvg(spec: BarChartSpec): string {
         );
       }
     });
-    const label = cat.length > 22 ? `${cat.slice(0, 21)}…` : cat;
+    const label = labels[ci] ?? cat;
+    const lx = m.l + ci * groupW + groupW / 2;
     parts.push(
-      `<text x="${m.l + ci * groupW + groupW / 2}" y="${m.t + ph + 16}" font-size="10" text-anchor="middle" fill="${INK}">${esc(label)}</text>`,
+      slanted
+        ? `<text transform="translate(${lx + 4} ${m.t + ph + 12}) rotate(-30)" font-size="10" text-anchor="end" fill="${INK}">${esc(label)}</text>`
+        : `<text x="${lx}" y="${m.t + ph + 16}" font-size="10" text-anchor="middle" fill="${INK}">${esc(label)}</text>`,
     );
   });
   // Legend.
@@ -100,6 +108,32 @@ export function groupedBarSvg(spec: BarChartSpec): string {
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(spec.title)}">${parts.join('')}</svg>`;
 }
+
+/** Approximate width of one 10 px label character. */
+const CHAR_W = 5.6;
+
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/** Candidate label offsets from a point (dx away from the point, dy from its centre), nearest first. */
+const LABEL_OFFSETS: Array<[number, number]> = [
+  [8, -6],
+  [8, 12],
+  [8, -20],
+  [8, 26],
+  [8, -34],
+  [8, 40],
+  [-4, -48],
+  [-4, 54],
+];
 
 export interface ScatterSpec {
   title: string;
@@ -150,17 +184,35 @@ export function tradeoffScatterSvg(spec: ScatterSpec): string {
     const d = frontPts.map((p) => `${x(p.latency).toFixed(1)},${y(p.accuracy * 100).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${d}" fill="none" stroke="${FRONT}" stroke-width="1.5" stroke-dasharray="4 3"/>`);
   }
-  spec.points.forEach((p, i) => {
+  const centres = spec.points.map((p) => ({ cx: x(p.latency), cy: y(p.accuracy * 100) }));
+  spec.points.forEach((_, i) => {
     const on = front.has(i);
-    const cx = x(p.latency);
-    const cy = y(p.accuracy * 100);
+    const { cx, cy } = centres[i]!;
     parts.push(
       `<circle cx="${cx}" cy="${cy}" r="${on ? 6 : 4.5}" fill="${on ? FRONT : seriesColor(0)}" fill-opacity="0.85"/>`,
     );
-    const right = cx > m.l + pw * 0.8;
-    parts.push(
-      `<text x="${right ? cx - 8 : cx + 8}" y="${cy - 6}" font-size="10" text-anchor="${right ? 'end' : 'start'}" fill="${INK}">${esc(p.label)}</text>`,
-    );
   });
+  // Labels: Pareto points first, each at the first nearby spot that overlaps no other label or point.
+  const order = spec.points.map((_, i) => i).sort((a, b) => Number(front.has(b)) - Number(front.has(a)));
+  const placed: Box[] = centres.map(({ cx, cy }) => ({ x: cx - 5, y: cy - 5, w: 10, h: 10 }));
+  for (const i of order) {
+    const p = spec.points[i]!;
+    const { cx, cy } = centres[i]!;
+    const w = p.label.length * CHAR_W;
+    const right = cx > m.l + pw * 0.7;
+    const spot = LABEL_OFFSETS.map(([dx, dy]) => {
+      const bx = right ? cx - dx - w : cx + dx;
+      return { x: bx, y: cy + dy - 9, w, h: 12 };
+    }).find((b) => b.y > m.t - 4 && b.y + b.h < m.t + ph && !placed.some((o) => overlaps(o, b)));
+    if (!spot) continue; // no free spot: the table below the chart names every variant
+    placed.push(spot);
+    if (Math.abs(spot.y + 9 - cy) > 14) {
+      // A label moved away from its point gets a thin leader line back to it.
+      const ax = right ? spot.x + spot.w : spot.x;
+      const ay = spot.y + (spot.y < cy ? spot.h : 0);
+      parts.push(`<line x1="${cx}" y1="${cy}" x2="${ax}" y2="${ay}" stroke="${MUTED}" stroke-width="0.6"/>`);
+    }
+    parts.push(`<text x="${spot.x}" y="${spot.y + 9}" font-size="10" fill="${INK}">${esc(p.label)}</text>`);
+  }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(spec.title)}">${parts.join('')}</svg>`;
 }
