@@ -8,24 +8,10 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, ValueInfoProtoSchema, type ModelProto, type ValueInfoProto } from 'onnx-buf';
 import { PqvError } from '../../../common/errors.js';
 import { createSession, ort } from '../onnx/session.js';
-import { dimsOf, readNumbers } from '../onnx/tensor.js';
+import { DATA_TYPE_CODES, dimsOf, readNumbers } from '../onnx/tensor.js';
 import type { TensorInfo } from './types.js';
 
-const ORT_TYPES: Record<string, number> = {
-  float32: 1,
-  uint8: 2,
-  int8: 3,
-  uint16: 4,
-  int16: 5,
-  int32: 6,
-  int64: 7,
-  string: 8,
-  bool: 9,
-  float16: 10,
-  float64: 11,
-  uint32: 12,
-  uint64: 13,
-};
+const ORT_TYPES = DATA_TYPE_CODES;
 const TYPE_CTORS: Record<number, ort.Tensor.Type> = { 1: 'float32', 11: 'float64', 10: 'float16' };
 
 /** Declared dims of a graph input: numbers, or undefined for symbolic/unknown dimensions. */

@@ -27,6 +27,11 @@ export const DATA_TYPE_NAMES: Record<number, string> = {
   16: 'bfloat16',
 };
 
+/** ONNX Runtime tensor type name (`float32`, `int64`…) → ONNX data type code. */
+export const DATA_TYPE_CODES: Record<string, number> = Object.fromEntries(
+  Object.entries(DATA_TYPE_NAMES).map(([code, name]) => [name, Number(code)]),
+);
+
 /** Shape of a tensor as plain numbers. */
 export function dimsOf(t: TensorProto): number[] {
   return t.dims.map((d) => Number(d));

@@ -14,6 +14,7 @@ import {
 } from 'onnx-buf';
 import { PqvError } from '../../../common/errors.js';
 import { createSession, ort } from '../onnx/session.js';
+import { DATA_TYPE_CODES } from '../onnx/tensor.js';
 
 export const MS_DOMAIN = 'com.microsoft';
 
@@ -63,21 +64,7 @@ export function untypedShapeValueInfo(name: string, elemType: number): ValueInfo
   });
 }
 
-const ORT_TYPE_CODES: Record<string, number> = {
-  float32: 1,
-  uint8: 2,
-  int8: 3,
-  uint16: 4,
-  int16: 5,
-  int32: 6,
-  int64: 7,
-  string: 8,
-  bool: 9,
-  float16: 10,
-  float64: 11,
-  uint32: 12,
-  uint64: 13,
-};
+const ORT_TYPE_CODES = DATA_TYPE_CODES;
 
 /** Zero-filled feeds for every runtime input (symbolic dims = 1). */
 export function zeroFeeds(model: ModelProto): Record<string, ort.Tensor> {

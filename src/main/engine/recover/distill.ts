@@ -4,6 +4,7 @@
  * every float weight come from the autodiff `GradientSession`, and Adam(W) updates the weights with
  * a warm-up + cosine learning-rate schedule over shuffled batches of the calibration images.
  */
+import { seededRandom } from '../util/random.js';
 import type { ModelProto } from 'onnx-buf';
 import { PqvError, throwIfAborted } from '../../../common/errors.js';
 import type { LongOperationOptions } from '../../../common/progress.js';
@@ -80,21 +81,9 @@ export function distillSettings(o: DistillOptions): Required<Omit<DistillOptions
   };
 }
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Endless shuffled batches of indices 0..n−1 (a new permutation every epoch). */
 function* batchOrder(n: number, size: number, seed: number): Generator<number[]> {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const b = Math.min(size, n);
   for (;;) {
     const perm = Array.from({ length: n }, (_, i) => i);
