@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReportData } from '../../../src/main/engine/report/data.js';
-import { renderReportHtml } from '../../../src/main/engine/report/html.js';
+import { keyFindings, renderReportHtml } from '../../../src/main/engine/report/html.js';
+import type { BenchRow, ReportData } from '../../../src/main/engine/report/data.js';
 import { paretoFront } from '../../../src/common/pareto.js';
 import { groupedBarSvg, tradeoffScatterSvg } from '../../../src/main/engine/report/svg-charts.js';
 import { CSV_COLUMNS, runsToCsv } from '../../../src/main/engine/report/tables.js';
@@ -133,5 +134,38 @@ describe('CSV export', () => {
     expect(lines[1]).toContain('"a,""b"".onnx"');
     const cells = lines[1]!.split(',');
     expect(cells[CSV_COLUMNS.indexOf('p50_ms') + 1]).toBe('2'); // +1: the quoted name holds one comma
+  });
+});
+
+describe('key findings on the cover', () => {
+  const row = (label: string, speedup: number, top1: number): BenchRow => ({
+    label,
+    device: 'host',
+    backend: 'host',
+    repeats: 1,
+    p50Ms: 1 / speedup,
+    p90Ms: 1.1 / speedup,
+    meanMs: 1 / speedup,
+    initMs: 50,
+    peakRssBytes: 1,
+    speedup,
+    top1,
+  });
+  const data = (rows: BenchRow[]): ReportData => {
+    const base = buildReportData({ runs: [], devices: [], host, generatedAt: new Date(0) });
+    const sweep = { rows: [{ label: 'baseline', isBaseline: true, top1: 0.905 }] } as unknown as ReportData['sweep'];
+    return { ...base, benchRows: rows, sweep };
+  };
+
+  it('names the fastest variant within one point of the baseline and the fastest overall', () => {
+    const baseline = row('baseline', 1, 0.905);
+    const safe = row('pruned-30+int8', 2.31, 0.9015);
+    const lossy = row('pruned-50+int8', 3.96, 0.876);
+    const f = keyFindings(data([baseline, lossy, safe]));
+    expect(f.safe?.label).toBe('pruned-30+int8');
+    expect(f.fastest?.label).toBe('pruned-50+int8');
+    expect(keyFindings(data([baseline, safe])).safe).toBe(keyFindings(data([baseline, safe])).fastest);
+    // Nothing faster than the baseline within one point: no "safe" finding.
+    expect(keyFindings(data([baseline, lossy])).safe).toBeUndefined();
   });
 });

@@ -94,14 +94,25 @@ function sizeChart(data: ReportData): string {
 const SMALL_LOSS = 0.01;
 
 /**
- * Findings for the cover: the fastest variant within one point of the baseline's top-1, and the fastest variant
- * overall when that is a different one (each with its accuracy and size against the baseline).
+ * The variants the cover calls out: the fastest one within one point of the baseline's top-1 (`safe`, absent when
+ * none is faster than the baseline) and the fastest overall.
  */
-function findings(data: ReportData): string {
+export function keyFindings(data: ReportData): { safe?: BenchRow; fastest?: BenchRow } {
   const withSpeed = data.benchRows.filter((r) => r.speedup !== undefined);
-  if (withSpeed.length === 0) return '';
-  const fastest = (rows: BenchRow[]): BenchRow | undefined =>
+  const fastestOf = (rows: BenchRow[]): BenchRow | undefined =>
     rows.reduce<BenchRow | undefined>((a, b) => (!a || (b.speedup ?? 0) > (a.speedup ?? 0) ? b : a), undefined);
+  const baseTop1 = data.sweep?.rows.find((r) => r.isBaseline)?.top1;
+  const safe =
+    baseTop1 !== undefined
+      ? fastestOf(
+          withSpeed.filter((r) => r.top1 !== undefined && r.top1 >= baseTop1 - SMALL_LOSS && (r.speedup ?? 0) > 1),
+        )
+      : undefined;
+  const fastest = fastestOf(withSpeed);
+  return { ...(safe ? { safe } : {}), ...(fastest ? { fastest } : {}) };
+}
+
+function findings(data: ReportData): string {
   const base = data.sweep?.rows.find((r) => r.isBaseline);
   const describe = (r: BenchRow, lead: string): string => {
     const acc =
@@ -111,16 +122,10 @@ function findings(data: ReportData): string {
     const size = r.bytes !== undefined && base?.bytes ? `, ${(base.bytes / r.bytes).toFixed(1)}× smaller` : '';
     return `<div class="finding"><b>${lead}:</b> ${esc(r.label)} runs ${r.speedup!.toFixed(2)}× faster than the baseline on ${esc(targetName(r.device, r.backend, data))} (p50 ${ms(r.p50Ms)} ms)${acc}${size}.</div>`;
   };
-  const top = fastest(withSpeed)!;
-  const baseTop1 = base?.top1;
-  const safe =
-    baseTop1 !== undefined
-      ? fastest(
-          withSpeed.filter((r) => r.top1 !== undefined && r.top1 >= baseTop1 - SMALL_LOSS && (r.speedup ?? 0) > 1),
-        )
-      : undefined;
-  if (!safe || safe === top) return describe(top, 'Key result');
-  return describe(safe, 'Key result (within 1 point of the baseline)') + describe(top, 'Fastest');
+  const { safe, fastest } = keyFindings(data);
+  if (!fastest) return '';
+  if (!safe || safe === fastest) return describe(fastest, 'Key result');
+  return describe(safe, 'Key result (within 1 point of the baseline)') + describe(fastest, 'Fastest');
 }
 
 function benchTable(rows: BenchRow[]): string {
