@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { PqvError } from './errors.js';
 import { BACKENDS } from './types/bench.js';
 import { sweepSpecSchema } from './types/sweep-schema.js';
+import { settingsUpdateSchema } from './types/settings-schema.js';
 import type { ApiMethod, ApiRequest } from './api.js';
 
 const jobId = z.string().min(1).max(128).optional();
@@ -52,6 +53,9 @@ export const apiRequestSchemas = {
   'report.csv': reportRequest,
   'report.json': reportRequest,
   'job.cancel': z.object({ jobId: z.string().min(1).max(128) }).strict(),
+  'settings.get': empty,
+  'settings.set': settingsUpdateSchema,
+  'runners.inspect': z.object({ dir: path.optional() }).strict(),
 } satisfies { [M in ApiMethod]: z.ZodType<ApiRequest<M>> };
 
 export const API_METHODS = Object.keys(apiRequestSchemas) as ApiMethod[];

@@ -12,11 +12,13 @@ import type { Backend, BenchResult } from './types/bench.js';
 import type { DeviceInfo } from './types/devices.js';
 import type { EvalResult } from './types/evaluate.js';
 import type { ModelSummary } from './types/model.js';
+import type { RunnersInspection, SettingsInfo, SettingsUpdate } from './types/settings.js';
 import type { SweepStatus as StoreSweepStatus } from './types/store.js';
 import type { SweepEngineEvent, SweepResults, SweepSpec } from './types/sweep.js';
 
 export type { Backend, BenchResult, DeviceInfo, EvalResult, ModelSummary, ProgressEvent, SerializedError };
 export type { StoreSweepStatus, SweepEngineEvent, SweepResults, SweepSpec };
+export type { RunnersInspection, SettingsInfo, SettingsUpdate };
 
 /** Which shell serves the API. */
 export type ShellMode = 'electron' | 'browser' | 'cli';
@@ -167,6 +169,12 @@ export interface ApiMethods {
   'report.csv': { request: ReportRequest; response: ReportFile };
   'report.json': { request: ReportRequest; response: ReportFile };
   'job.cancel': { request: { jobId: string }; response: { cancelled: boolean } };
+  /** The settings file and the values in effect (env vars override it). */
+  'settings.get': { request: Empty; response: SettingsInfo };
+  /** Change settings (`null` clears a field); returns the new state. */
+  'settings.set': { request: SettingsUpdate; response: SettingsInfo };
+  /** Check a runners folder (default: the one in effect). */
+  'runners.inspect': { request: { dir?: string }; response: RunnersInspection };
 }
 
 export type ApiMethod = keyof ApiMethods;

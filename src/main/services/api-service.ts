@@ -18,6 +18,8 @@ import type {
   ReportFile,
   ReportRequest,
   RunEntry,
+  SettingsInfo,
+  SettingsUpdate,
   ShellMode,
   SweepDetail,
   SweepEngineEvent,
@@ -31,6 +33,9 @@ import { buildReportData, type ReportData } from '../engine/report/data.js';
 import { renderReportHtml } from '../engine/report/html.js';
 import { exportPdf as exportPdfWithChromium } from '../engine/report/pdf.js';
 import { runsToCsv, runsToJson } from '../engine/report/tables.js';
+import { updateSettings } from '../engine/store/settings.js';
+import { settingsInfo } from '../engine/devices/device-settings.js';
+import { inspectRunners } from '../engine/devices/runner-check.js';
 
 export interface ApiServiceOptions {
   mode: ShellMode;
@@ -78,6 +83,34 @@ export class ApiService {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  /** After the adb address changed: watch the new server, and send its device list once. */
+  private restartDeviceWatch(): void {
+    if (this.stopDeviceWatch) {
+      this.stopDeviceWatch();
+      this.stopDeviceWatch = this.engine.watchDevices((devices) => this.emit({ type: 'devices.changed', devices }));
+    }
+    this.engine
+      .listDevices()
+      .then((devices) => this.emit({ type: 'devices.changed', devices }))
+      .catch(() => undefined);
+  }
+
+  /** Save a settings change; a new adb address takes effect at once. */
+  private setSettings(update: SettingsUpdate): SettingsInfo {
+    let before: SettingsInfo | null = null;
+    try {
+      before = settingsInfo();
+    } catch {
+      /* a broken settings file is being replaced */
+    }
+    updateSettings(update);
+    const after = settingsInfo();
+    const adb = (i: SettingsInfo | null): string =>
+      i ? `${i.effective.adbHost.value}:${i.effective.adbPort.value}` : '';
+    if (adb(before) !== adb(after)) this.restartDeviceWatch();
+    return after;
   }
 
   /** Abort running jobs and stop watchers. */
@@ -290,6 +323,9 @@ export class ApiService {
         return this.fileInfo(out);
       },
       'job.cancel': async ({ jobId }) => ({ cancelled: this.jobs.cancel(jobId) }),
+      'settings.get': async () => settingsInfo(),
+      'settings.set': async (req) => this.setSettings(req),
+      'runners.inspect': async ({ dir }) => inspectRunners(dir ?? settingsInfo().effective.runnersDir.value),
     };
     return handlers;
   }

@@ -20,7 +20,7 @@ import type {
 import { serializeError } from '../../common/errors';
 import { newJobId } from '../util/format';
 
-export type ViewName = 'model' | 'devices' | 'bench' | 'sweep';
+export type ViewName = 'model' | 'devices' | 'bench' | 'sweep' | 'settings';
 
 export interface JobState {
   id: string;
@@ -73,7 +73,7 @@ export const useAppStore = defineStore('app', {
         return;
       }
       const hash = window.location.hash.replace('#', '') as ViewName;
-      if (['model', 'devices', 'bench', 'sweep'].includes(hash)) this.view = hash;
+      if (['model', 'devices', 'bench', 'sweep', 'settings'].includes(hash)) this.view = hash;
       await Promise.all([this.refreshRecent(), this.refreshDevices(), this.refreshRuns()]);
     },
     api(): ApiClient {

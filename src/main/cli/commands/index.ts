@@ -12,6 +12,7 @@ export const COMMAND_MODULES: Array<() => Promise<{ register: Register }>> = [
   () => import('./quantize.js'),
   () => import('./bench.js'),
   () => import('./devices.js'),
+  () => import('./settings.js'),
   () => import('./eval.js'),
   () => import('./sweep.js'),
   () => import('./report.js'),

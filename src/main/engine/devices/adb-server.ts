@@ -1,6 +1,7 @@
 /**
  * Which adb server to talk to, and making sure it runs. Address precedence: explicit options, then
- * `PQV_ADB_PORT`, then `ADB_SERVER_SOCKET` (`tcp:HOST:PORT` or `tcp:PORT`), then 127.0.0.1:5037.
+ * `PQV_ADB_PORT`, then `ADB_SERVER_SOCKET` (`tcp:HOST:PORT` or `tcp:PORT`), then the user settings
+ * (`adbHost`, `adbPort`), then 127.0.0.1:5037.
  * A missing local server is started with `adb -P PORT start-server`.
  */
 import { execFile } from 'node:child_process';
@@ -8,6 +9,9 @@ import net from 'node:net';
 import adbkitModule from '@devicefarmer/adbkit';
 import type { Client, DeviceClient } from '@devicefarmer/adbkit';
 import { PqvError } from '../../../common/errors.js';
+import type { UserSettings } from '../../../common/types/settings.js';
+import { pqvHome } from '../store/paths.js';
+import { readSettings } from '../store/settings.js';
 
 export type AdbClient = Client;
 
@@ -21,9 +25,9 @@ export type AdbDevice = DeviceClient;
 
 /** Where the adb server is. */
 export interface AdbServerOptions {
-  /** Server host. Default from ADB_SERVER_SOCKET, else 127.0.0.1. */
+  /** Server host. Default from ADB_SERVER_SOCKET, else the settings, else 127.0.0.1. */
   host?: string;
-  /** Server port. Default from PQV_ADB_PORT / ADB_SERVER_SOCKET, else 5037. */
+  /** Server port. Default from PQV_ADB_PORT / ADB_SERVER_SOCKET, else the settings, else 5037. */
   port?: number;
   /** adb executable used to start a local server. Default `adb` on PATH. */
   adbPath?: string;
@@ -38,9 +42,17 @@ export interface ResolvedAdbServer {
   env?: Record<string, string>;
 }
 
-export function resolveAdbServer(opts: AdbServerOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedAdbServer {
-  let host = '127.0.0.1';
-  let port = 5037;
+/**
+ * The adb server address in effect. `settings` defaults to the settings file of the data folder named by `env`.
+ * `ADB_SERVER_SOCKET` replaces the whole address (host 127.0.0.1 when it names a port only).
+ */
+export function resolveAdbServer(
+  opts: AdbServerOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+  settings: UserSettings = readSettings(pqvHome(env)),
+): ResolvedAdbServer {
+  let host = settings.adbHost ?? '127.0.0.1';
+  let port = settings.adbPort ?? 5037;
   const sock = env.ADB_SERVER_SOCKET;
   if (sock) {
     const m = /^tcp:(?:(.+):)?(\d+)$/.exec(sock.trim());
@@ -49,7 +61,7 @@ export function resolveAdbServer(opts: AdbServerOptions = {}, env: NodeJS.Proces
         'INVALID_ARGUMENT',
         `ADB_SERVER_SOCKET must look like tcp:HOST:PORT or tcp:PORT (got "${sock}").`,
       );
-    if (m[1]) host = m[1];
+    host = m[1] || '127.0.0.1';
     port = Number(m[2]);
   }
   if (env.PQV_ADB_PORT) {

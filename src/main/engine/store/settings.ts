@@ -4,36 +4,14 @@
  * the runners folder and the adb server address. Readers apply the precedence
  * explicit option > environment variable > settings file > default (see devices/runners.ts, adb-server.ts).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
 import { PqvError } from '../../../common/errors.js';
 import type { SettingsUpdate, UserSettings } from '../../../common/types/settings.js';
+import { settingsUpdateSchema, userSettingsSchema } from '../../../common/types/settings-schema.js';
 import { pqvHome } from './paths.js';
 
 export type { SettingsUpdate, UserSettings };
-
-/** Schema of the settings file. Unknown keys are kept out so a newer file still loads. */
-export const userSettingsSchema = z.object({
-  runnersDir: z.string().min(1).max(4096).optional(),
-  adbHost: z.string().min(1).max(253).optional(),
-  adbPort: z.number().int().min(1).max(65535).optional(),
-});
-
-/** Schema of a change: `null` clears a field. */
-export const settingsUpdateSchema = z
-  .object({
-    runnersDir: z.string().min(1).max(4096).nullable().optional(),
-    adbHost: z
-      .string()
-      .min(1)
-      .max(253)
-      .regex(/^[A-Za-z0-9._:[\]-]+$/, 'must be a host name or an IP address')
-      .nullable()
-      .optional(),
-    adbPort: z.number().int().min(1).max(65535).nullable().optional(),
-  })
-  .strict();
 
 /** The settings file of a data folder. */
 export function settingsPath(home = pqvHome()): string {
@@ -81,9 +59,22 @@ export function writeSettings(settings: UserSettings, home = pqvHome()): void {
   }
 }
 
+/** `dir` made absolute; RUNNER_MISSING when it is not an existing folder. */
+function existingFolder(dir: string): string {
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
+    throw new PqvError(
+      'RUNNER_MISSING',
+      `No runners folder at ${abs}. Choose an existing folder with one sub-folder per ABI (e.g. arm64-v8a/onnxruntime_perf_test); see docs/runners.md.`,
+      { dir: abs },
+    );
+  }
+  return abs;
+}
+
 /**
- * Apply a change and save. A relative runners folder is made absolute. A broken settings file is replaced
- * (saving is how the user repairs it). Returns the saved settings.
+ * Apply a change and save. The runners folder must exist and is stored as an absolute path. A broken
+ * settings file is replaced (saving is how the user repairs it). Returns the saved settings.
  */
 export function updateSettings(update: SettingsUpdate, home = pqvHome()): UserSettings {
   const change = settingsUpdateSchema.safeParse(update);
@@ -100,7 +91,7 @@ export function updateSettings(update: SettingsUpdate, home = pqvHome()): UserSe
   const next: UserSettings = { ...current };
   const { runnersDir, adbHost, adbPort } = change.data;
   if (runnersDir === null) delete next.runnersDir;
-  else if (runnersDir !== undefined) next.runnersDir = resolve(runnersDir);
+  else if (runnersDir !== undefined) next.runnersDir = existingFolder(runnersDir);
   if (adbHost === null) delete next.adbHost;
   else if (adbHost !== undefined) next.adbHost = adbHost;
   if (adbPort === null) delete next.adbPort;
