@@ -4,7 +4,7 @@
  * optionally writes a PDF report and a CSV. Without `--config` it runs the demo preset. `--resume ID` continues an
  * interrupted sweep; `--list` shows the stored sweeps.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { buildReportData } from '../../engine/report/data.js';
 import { renderReportHtml } from '../../engine/report/html.js';
 import { exportPdf } from '../../engine/report/pdf.js';
@@ -12,9 +12,9 @@ import { runsToCsv } from '../../engine/report/tables.js';
 import { listDevices } from '../../engine/devices/index.js';
 import { SqliteRunStore } from '../../services/run-store.js';
 import { hostname, arch, cpus, platform, release, totalmem } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { PqvError } from '../../../common/errors.js';
+import { PqvError, isPqvError } from '../../../common/errors.js';
 import type { HostInfo } from '../../../common/api.js';
 import type { DeviceInfo } from '../../../common/types/devices.js';
 import type { SweepEngineEvent, SweepResults, SweepSpec } from '../../../common/types/sweep.js';
@@ -120,8 +120,19 @@ async function writeExports(
   }
   if (f.report) {
     const out = resolve(f.report);
-    await exportPdf(renderReportHtml(reportData), out, { signal });
-    written.push(out);
+    const html = renderReportHtml(reportData);
+    try {
+      await exportPdf(html, out, { signal });
+      written.push(out);
+    } catch (e) {
+      // Without Chromium the same report is still written, as an HTML page any browser can print.
+      if (!isPqvError(e) || e.code !== 'SYSTEM_DEPENDENCY_MISSING') throw e;
+      const htmlOut = `${out.replace(/\.pdf$/i, '')}.html`;
+      await mkdir(dirname(htmlOut), { recursive: true });
+      await writeFile(htmlOut, html);
+      written.push(htmlOut);
+      process.stderr.write(`${e.message}\nThe report was written as HTML instead: ${htmlOut}\n`);
+    }
   }
   return written;
 }
