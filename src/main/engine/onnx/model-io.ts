@@ -194,17 +194,23 @@ export function serializeModel(model: ModelProto): Uint8Array {
   return toBinary(ModelProtoSchema, model, { writeUnknownFields: true });
 }
 
-/** Bytes of tensor data above which `saveModel` moves initializers to an external file. */
-const EXTERNAL_DATA_THRESHOLD = 1_800_000_000;
+/** Bytes of tensor data above which `saveModel` moves initializers to an external file (protobuf's limit is 2 GB). */
+export const EXTERNAL_DATA_THRESHOLD = 1_800_000_000;
+
+/** Options of `saveModel`. */
+export interface SaveModelOptions {
+  /** Tensor bytes above which large initializers go to `<name>.data`. Default `EXTERNAL_DATA_THRESHOLD`. */
+  externalDataThreshold?: number;
+}
 
 /**
  * Save a model. When its tensor data exceeds the protobuf limit, large initializers are written to
  * `<name>.data` next to it (ONNX external data convention).
  */
-export async function saveModel(model: ModelProto, path: string): Promise<number> {
+export async function saveModel(model: ModelProto, path: string, options: SaveModelOptions = {}): Promise<number> {
   await mkdir(dirname(resolve(path)), { recursive: true });
   const total = (model.graph?.initializer ?? []).reduce((a, t) => a + t.rawData.length, 0);
-  if (total < EXTERNAL_DATA_THRESHOLD) {
+  if (total < (options.externalDataThreshold ?? EXTERNAL_DATA_THRESHOLD)) {
     const bytes = serializeModel(model);
     await writeFile(path, bytes);
     return bytes.length;
