@@ -3,7 +3,7 @@
  * p50→p90 whiskers over bars (datasets carrying an `upper` array).
  */
 import { Chart, registerables, type Plugin } from 'chart.js';
-import { seriesColor } from '../../main/engine/report/palette';
+import { seriesColor } from '../../common/palette';
 
 Chart.register(...registerables);
 Chart.defaults.font.family = 'Inter, "Segoe UI", system-ui, -apple-system, sans-serif';
@@ -55,3 +55,13 @@ export const whiskerPlugin: Plugin<'bar'> = {
     });
   },
 };
+
+/** Legend and title options every PQV chart shares (legend at the bottom, left-aligned bold title). */
+export function basePlugins(title?: string) {
+  return {
+    legend: { position: 'bottom' as const, labels: { boxWidth: 12, boxHeight: 12 } },
+    title: title
+      ? { display: true, text: title, align: 'start' as const, font: { size: 13, weight: 'bold' as const } }
+      : { display: false },
+  };
+}

@@ -2,7 +2,7 @@
  * Static SVG charts for the report (no script needed, so they print to PDF as they are): grouped bars with
  * p50–p90 whiskers, and an accuracy-vs-latency scatter with the Pareto front drawn.
  */
-import { FRONT, GRID, INK, MUTED, seriesColor } from './palette.js';
+import { FRONT, GRID, INK, MUTED, seriesColor } from '../../../common/palette.js';
 import { paretoFront, type TradeoffPoint } from '../../../common/pareto.js';
 
 export const esc = (s: string): string =>
