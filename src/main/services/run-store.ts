@@ -10,7 +10,7 @@ import type { BenchResult } from '../../common/types/bench.js';
 import type { EvalResult } from '../../common/types/evaluate.js';
 import type { RunRecord } from '../../common/types/store.js';
 import type { ResultsStore } from '../engine/store/results-store.js';
-import { hashFile } from '../engine/sweep/engine-ports.js';
+import { sha256File as hashFile } from '../engine/util/hash.js';
 import type { RunStore } from './engine-adapter.js';
 import { dataSubdir } from './paths.js';
 

@@ -15,7 +15,7 @@ import { discoverVit } from '../../../src/main/engine/vit/discover.js';
 import type { LinearRef } from '../../../src/main/engine/vit/types.js';
 import { logitsOf, type ImageSet } from '../../../src/main/engine/recover/activations.js';
 import { initializerTensor, initializerValues, weightAt } from '../../../src/main/engine/recover/channel-map.js';
-import { cloneModel } from '../../../src/main/engine/recover/model-utils.js';
+import { cloneModel } from '../../../src/main/engine/onnx/model-io.js';
 import { reconstructModel } from '../../../src/main/engine/recover/reconstruct.js';
 import { pruneModel } from '../../../src/main/engine/prune/prune.js';
 import { compareLogits } from '../../../src/main/engine/recover/metrics.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PqvError, throwIfAborted } from '../../../src/common/errors.js';
 import type { Backend, BenchOptions, BenchResult } from '../../../src/common/types/bench.js';
 import type { EnginePorts } from '../../../src/main/engine/sweep/engine-ports.js';
-import { hashFile } from '../../../src/main/engine/sweep/engine-ports.js';
+import { sha256File as hashFile } from '../../../src/main/engine/util/hash.js';
 import type { SweepDevice } from '../../../src/main/engine/sweep/plan.js';
 
 export interface FakeWorld {

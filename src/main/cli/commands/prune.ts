@@ -9,7 +9,7 @@ import { PqvError } from '../../../common/errors.js';
 import { sidecarPath } from '../../engine/evaluate/preprocess.js';
 import { loadModel, saveModel } from '../../engine/onnx/model-io.js';
 import { IMPORTANCE_METHODS, type ImportanceMethod } from '../../engine/prune/importance/element-scores.js';
-import { sha256Hex } from '../../engine/prune/plan.js';
+import { sha256Hex } from '../../engine/util/hash.js';
 import { parsePlan, pruneModel } from '../../engine/prune/prune.js';
 import { PRUNE_TARGETS, type PruneTarget, type PruningPlan } from '../../engine/prune/types.js';
 import {

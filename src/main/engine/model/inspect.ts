@@ -5,7 +5,7 @@
  * File problems surface as coded errors from model-io: FILE_NOT_FOUND, NOT_A_FILE, MODEL_EMPTY,
  * MODEL_INVALID, MODEL_TRUNCATED.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/hash.js';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { TensorProto_DataLocation, type ModelProto, type ValueInfoProto } from 'onnx-buf';
@@ -19,7 +19,7 @@ export async function inspectModel(path: string): Promise<ModelSummary> {
   await assertModelFile(abs);
   const bytes = new Uint8Array(await readFile(abs));
   const model = parseModel(bytes, abs);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sha256Hex(bytes);
   const external = await externalDataBytes(model, dirname(abs));
   return summarize(model, { path: abs, fileBytes: bytes.length + external.bytes, sha256, externalData: external.used });
 }

@@ -6,6 +6,10 @@
  */
 import { create } from '@bufbuild/protobuf';
 import {
+  TypeProtoSchema,
+  TypeProto_TensorSchema,
+  ValueInfoProtoSchema,
+  type ValueInfoProto,
   AttributeProtoSchema,
   AttributeProto_AttributeType,
   NodeProtoSchema,
@@ -157,6 +161,16 @@ export function setAttr(node: NodeProto, name: string, v: AttrValue): void {
   const i = node.attribute.findIndex((x) => x.name === name);
   if (i >= 0) node.attribute[i] = a;
   else node.attribute.push(a);
+}
+
+/** A value info with only an element type (shape left for ONNX Runtime to infer). */
+export function untypedShapeValueInfo(name: string, elemType: number): ValueInfoProto {
+  return create(ValueInfoProtoSchema, {
+    name,
+    type: create(TypeProtoSchema, {
+      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) },
+    }),
+  });
 }
 
 // ---- whole-graph helpers ----

@@ -6,7 +6,7 @@
  */
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { clone, create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   ModelProtoSchema,
   StringStringEntryProtoSchema,
@@ -253,6 +253,11 @@ export async function saveModel(model: ModelProto, path: string, options: SaveMo
       t.externalData = [];
     }
   }
+}
+
+/** A deep copy of a model (edits to the copy never reach the original). */
+export function cloneModel(model: ModelProto): ModelProto {
+  return clone(ModelProtoSchema, model);
 }
 
 /** Default-domain opset version of a model. */

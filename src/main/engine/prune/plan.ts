@@ -2,7 +2,7 @@
  * Planning: score the dependency groups with an importance criterion and choose the units to remove.
  * The result is a `PruningPlan` that can be saved as JSON and replayed on the same model.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/hash.js';
 import type { ModelProto } from 'onnx-buf';
 import { PqvError, throwIfAborted } from '../../../common/errors.js';
 import type { LongOperationOptions } from '../../../common/progress.js';
@@ -27,10 +27,6 @@ import {
 /** Group kinds a target prunes. */
 export function kindsOf(target: PruneTarget): GroupKind[] {
   return target === 'all' ? ['heads', 'mlp', 'embed'] : [target];
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Validate user options; throws INVALID_ARGUMENT with what to do. */

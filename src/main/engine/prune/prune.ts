@@ -8,7 +8,8 @@ import { serializeModel } from '../onnx/model-io.js';
 import { discoverVit } from '../vit/discover.js';
 import type { VitMap } from '../vit/types.js';
 import { countMacs, countParams, countStoredParams } from './count.js';
-import { planPruning, sha256Hex } from './plan.js';
+import { planPruning } from './plan.js';
+import { sha256Hex } from '../util/hash.js';
 import { applyPlanToModel } from './surgery.js';
 import type { PruneOptions, PruningPlan } from './types.js';
 

@@ -18,7 +18,8 @@ import { createSession, ort } from '../onnx/session.js';
 import { TensorStats, DEFAULT_BINS, tailSize, type StatsJson } from './calibrators.js';
 import { makeNode, uniqueNamer } from '../onnx/graph.js';
 import { DataType, makeFloat32Tensor, makeInt64Tensor } from '../onnx/tensor.js';
-import { cloneModel, runtimeInputs, untypedShapeValueInfo } from './model-utils.js';
+import { runtimeInputs, untypedShapeValueInfo } from './model-utils.js';
+import { cloneModel } from '../onnx/model-io.js';
 import { seededRandom } from '../util/random.js';
 
 /** One batch of model input. */

@@ -16,7 +16,8 @@ import {
   uniqueNamer,
 } from '../onnx/graph.js';
 import { DataType, dimsOf, makeFloat32Tensor, makeInt64Tensor, makeRawTensor, readFloat32 } from '../onnx/tensor.js';
-import { MS_DOMAIN, cloneModel, ensureOpset } from './model-utils.js';
+import { MS_DOMAIN, ensureOpset } from './model-utils.js';
+import { cloneModel } from '../onnx/model-io.js';
 import { encodeInts, quantizeWeight } from './qdq-math.js';
 import { nodeId, resolveConstant } from './static-qdq.js';
 

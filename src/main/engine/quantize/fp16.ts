@@ -19,7 +19,8 @@ import {
 } from '../onnx/graph.js';
 import { DataType, dimsOf, float32ToFloat16, makeRawTensor, readFloat32 } from '../onnx/tensor.js';
 import { findDecomposedLayerNorms } from './layernorm-pattern.js';
-import { cloneModel, probeTensorTypes } from './model-utils.js';
+import { probeTensorTypes } from './model-utils.js';
+import { cloneModel } from '../onnx/model-io.js';
 
 /** Options of `convertToFp16`. */
 export interface Fp16Options {

@@ -1,26 +1,16 @@
 /**
- * Small model helpers for the quantizers: cloning, opset imports, graph input shapes, tensor element
+ * Small model helpers for the quantizers: opset imports, graph input shapes, tensor element
  * types found by running the model once in ONNX Runtime (the "type probe"), and extra graph outputs.
  */
-import { clone, create } from '@bufbuild/protobuf';
-import {
-  ModelProtoSchema,
-  OperatorSetIdProtoSchema,
-  TypeProtoSchema,
-  TypeProto_TensorSchema,
-  ValueInfoProtoSchema,
-  type ModelProto,
-  type ValueInfoProto,
-} from 'onnx-buf';
+import { create } from '@bufbuild/protobuf';
+import { OperatorSetIdProtoSchema, ValueInfoProtoSchema, type ModelProto, type ValueInfoProto } from 'onnx-buf';
 import { PqvError } from '../../../common/errors.js';
 import { createSession, ort } from '../onnx/session.js';
 import { DATA_TYPE_CODES } from '../onnx/tensor.js';
 
 export const MS_DOMAIN = 'com.microsoft';
 
-export function cloneModel(model: ModelProto): ModelProto {
-  return clone(ModelProtoSchema, model);
-}
+import { cloneModel } from '../onnx/model-io.js';
 
 /** Make sure the model imports `domain` (version 1 for com.microsoft). */
 export function ensureOpset(model: ModelProto, domain: string, version = 1): void {
@@ -54,15 +44,7 @@ export function concreteInputDims(v: ValueInfoProto, batch = 1): number[] {
   return valueDims(v).map((d, i) => (typeof d === 'number' && d > 0 ? d : i === 0 ? batch : 1));
 }
 
-/** A value info with only an element type (shape left for ONNX Runtime to infer). */
-export function untypedShapeValueInfo(name: string, elemType: number): ValueInfoProto {
-  return create(ValueInfoProtoSchema, {
-    name,
-    type: create(TypeProtoSchema, {
-      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType }) },
-    }),
-  });
-}
+export { untypedShapeValueInfo } from '../onnx/graph.js';
 
 const ORT_TYPE_CODES = DATA_TYPE_CODES;
 

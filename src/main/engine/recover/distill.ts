@@ -13,7 +13,8 @@ import { setFloat32 } from '../onnx/tensor.js';
 import { gatherImages, type ImageSet } from './activations.js';
 import { initializerTensor } from './channel-map.js';
 import { mixedTargets } from './metrics.js';
-import { cloneModel, floatWeights } from './model-utils.js';
+import { floatWeights } from './model-utils.js';
+import { cloneModel } from '../onnx/model-io.js';
 import { Adam, cosineLr, globalNorm } from './optimizer.js';
 
 /** Options of `distillModel`. */

@@ -10,14 +10,12 @@ import {
   GraphProtoSchema,
   ModelProtoSchema,
   OperatorSetIdProtoSchema,
-  TypeProtoSchema,
-  TypeProto_TensorSchema,
-  ValueInfoProtoSchema,
   type ModelProto,
   type ValueInfoProto,
 } from 'onnx-buf';
 import { PqvError } from '../../../common/errors.js';
 import { valueInfo } from '../autodiff/loss.js';
+import { untypedShapeValueInfo } from '../onnx/graph.js';
 import { makeNode } from '../onnx/graph.js';
 import { createSession, ort } from '../onnx/session.js';
 import { makeInt64Tensor } from '../onnx/tensor.js';
@@ -38,14 +36,7 @@ export interface GramStats {
 }
 
 /** A float32 input of any rank (activations are [B, T, C] or [B, C]). */
-function anyShape(name: string): ValueInfoProto {
-  return create(ValueInfoProtoSchema, {
-    name,
-    type: create(TypeProtoSchema, {
-      value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType: 1 }) },
-    }),
-  });
-}
+const anyShape = (name: string): ValueInfoProto => untypedShapeValueInfo(name, 1);
 
 function gramModel(inDim: number, outDim: number, elemType: number): ModelProto {
   const nodes = [

@@ -1,14 +1,8 @@
 /**
- * Model helpers shared by the recovery modules: deep copies and float weight lists.
+ * Model helpers shared by the recovery modules: float weight lists (and the shared deep copy).
  */
-import { fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema, type ModelProto } from 'onnx-buf';
+import type { ModelProto } from 'onnx-buf';
 import { DataType } from '../onnx/tensor.js';
-
-/** A deep copy of a model. */
-export function cloneModel(m: ModelProto): ModelProto {
-  return fromBinary(ModelProtoSchema, toBinary(ModelProtoSchema, m));
-}
 
 /** Names of the float32 initializers with more than one element consumed by some node (the trainable weights; scalar constants excluded). */
 export function floatWeights(m: ModelProto): string[] {

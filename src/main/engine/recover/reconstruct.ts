@@ -21,7 +21,7 @@ import { ActivationRunner, sliceImages, staticBatch, type Batch, type ImageSet }
 import { embedChannelMap, initializerTensor, initializerValues, outputChannelMap, weightAt } from './channel-map.js';
 import { GramAccumulator, type GramPrecision, type GramStats } from './gram.js';
 import { cholesky, choleskySolve, meanDiag } from './linalg.js';
-import { cloneModel } from './model-utils.js';
+import { cloneModel } from '../onnx/model-io.js';
 
 export type LayerRole = 'qkv' | 'q' | 'k' | 'v' | 'proj' | 'fc1' | 'fc2' | 'classifier';
 

@@ -3,8 +3,7 @@
  * accuracy, benchmark it on this computer or on a phone, and list devices. The runner receives these functions as
  * `EnginePorts`, so tests can pass fakes and wiring a module is a change in this file only.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { sha256File } from '../util/hash.js';
 import { PqvError, throwIfAborted } from '../../../common/errors.js';
 import type { LongOperationOptions } from '../../../common/progress.js';
 import type { Backend, BenchOptions, BenchResult } from '../../../common/types/bench.js';
@@ -66,12 +65,6 @@ export interface EnginePorts {
   listDevices(): Promise<SweepDevice[]>;
   /** Backends a ready phone's runner supports (read once when a sweep is planned); empty = unknown. */
   deviceBackends(serial: string): Promise<Backend[]>;
-}
-
-export async function hashFile(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 async function compressVariant(input: CompressInput, op: LongOperationOptions): Promise<CompressOutput> {
@@ -198,7 +191,7 @@ async function deviceBackends(serial: string): Promise<Backend[]> {
 /** The real engine. */
 export function realPorts(): EnginePorts {
   return {
-    hashFile,
+    hashFile: sha256File,
     modelStats: modelStatsOf,
     compressVariant,
     evaluateVariant,

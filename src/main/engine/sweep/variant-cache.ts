@@ -4,7 +4,7 @@
  * leaves a half-written variant behind; an entry whose bytes no longer match its hash is rebuilt.
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../util/hash.js';
 import { join } from 'node:path';
 
 export interface CachedVariant {
@@ -20,10 +20,6 @@ interface Meta {
   params: number;
   label: string;
   createdAt: string;
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** The cached variant for `key`, or undefined when absent or damaged. */
