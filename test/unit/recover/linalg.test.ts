@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { cholesky, choleskySolve, matmul, solveSpd } from '../../../src/main/engine/recover/linalg.js';
 import { Adam, cosineLr } from '../../../src/main/engine/recover/optimizer.js';
-import { solveRidge, sseOf } from '../../../src/main/engine/recover/reconstruct.js';
+import { solveRidge, sseOf } from '../../../src/main/engine/recover/ridge.js';
 import { GramAccumulator, type GramStats } from '../../../src/main/engine/recover/gram.js';
 
 /** Deterministic pseudo-random numbers in [-1, 1). */
